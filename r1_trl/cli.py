@@ -1,0 +1,45 @@
+"""`r1-trl <stage> --config FILE [--field value ...]`; also `accelerate launch -m r1_trl <stage> ...`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .stages import STAGES, get_stage
+
+__all__ = ["main"]
+
+USAGE = (
+    "usage: r1-trl <stage> --config RECIPE.yaml [--field value ...]\n"
+    f"stages: {', '.join(STAGES)}\n"
+    "example: r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml"
+)
+
+
+def _setup_logging() -> None:
+    rank = int(os.environ.get("RANK", "0"))
+    logging.basicConfig(
+        level=logging.INFO if rank == 0 else logging.WARNING,
+        format=f"%(asctime)s [r{rank}] %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)  # noqa: T201
+        return 0 if argv else 2
+    stage, rest = argv[0], argv[1:]
+    _setup_logging()
+    try:
+        get_stage(stage)(rest)
+    except (ValueError, FileNotFoundError) as err:
+        if os.environ.get("R1_TRL_DEBUG"):
+            raise
+        # One line that names the problem; R1_TRL_DEBUG=1 shows the traceback.
+        print(f"r1-trl {stage}: error: {err}", file=sys.stderr)  # noqa: T201
+        return 2
+    return 0

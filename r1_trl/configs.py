@@ -1,0 +1,150 @@
+"""Recipe dataclasses: TRL's own configs, extended with the few fields r1-trl needs and validated early.
+
+A recipe YAML is parsed into these with `trl.TrlParser`; command-line flags override the YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from trl import GRPOConfig, ScriptArguments, SFTConfig
+
+__all__ = ["BaseModelArguments", "EMBEDDED_DATASET", "R1GRPOConfig", "R1ScriptArguments", "R1SFTConfig"]
+
+EMBEDDED_DATASET = "embedded:arithmetic"
+
+
+@dataclass
+class R1ScriptArguments(ScriptArguments):
+    """Data, template, rewards, evaluation and report settings shared by every stage."""
+
+    dataset_name: str | None = field(
+        default=EMBEDDED_DATASET,
+        metadata={"help": f"`{EMBEDDED_DATASET}` for the built-in bilingual task, else a Hub id or local path "
+                          "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns."},
+    )
+    num_train_prompts: int = field(default=4000, metadata={"help": "Embedded task: number of training problems."})
+    num_test_prompts: int = field(default=200, metadata={"help": "Embedded task: number of held-out problems."})
+    difficulties: list[int] = field(
+        default_factory=lambda: [1, 2], metadata={"help": "Embedded task: operator counts to draw problems from (1-4)."}
+    )
+    langs: list[str] = field(default_factory=lambda: ["en", "zh"], metadata={"help": "Embedded task: languages."})
+    max_operand: int = field(default=20, metadata={"help": "Embedded task: largest operand."})
+    task_seed: int = field(default=0, metadata={"help": "Embedded task: seed; the same seed gives the same splits."})
+    template: str = field(
+        default="r1_zero", metadata={"help": "Prompt template from `r1_trl.templates.TEMPLATES`, e.g. `r1_zero`."}
+    )
+    chat_format: bool = field(
+        default=False,
+        metadata={"help": "Send the templated prompt as a chat turn through the tokenizer's chat template instead of "
+                          "as plain text (instruct models)."},
+    )
+    reward_funcs: list[str] = field(
+        default_factory=lambda: ["accuracy", "format"],
+        metadata={"help": "Reward names from the registry, or dotted import paths (`my_pkg.rewards.fn`)."},
+    )
+    reward_timeout_s: float = field(default=5.0, metadata={"help": "Per-completion time bound of answer checking."})
+    eval_k: int = field(default=4, metadata={"help": "Evaluation: samples per held-out prompt."})
+    eval_prompts: int | None = field(
+        default=None, metadata={"help": "Evaluation: number of held-out prompts (None: the whole test split)."}
+    )
+    eval_temperature: float = field(default=0.6, metadata={"help": "Evaluation sampling temperature (paper: 0.6)."})
+    eval_top_p: float = field(default=0.95, metadata={"help": "Evaluation nucleus top-p (paper: 0.95)."})
+    eval_max_tokens: int = field(default=96, metadata={"help": "Evaluation: most new tokens per sample."})
+    eval_generation_batch: int = field(default=256, metadata={"help": "Evaluation: sequences generated at once."})
+    eval_after_training: bool = field(default=True, metadata={"help": "Evaluate the saved model at the end."})
+    report_path: str | None = field(
+        default=None, metadata={"help": "JSON report to add this stage's evaluation to (None: no report)."}
+    )
+    log_samples: int = field(default=2, metadata={"help": "Sample completions written to the log per logging step."})
+
+    def __post_init__(self):
+        if self.dataset_name == EMBEDDED_DATASET:
+            bad = [d for d in self.difficulties if not 1 <= d <= 4]
+            if bad or not self.difficulties:
+                raise ValueError(f"difficulties must be operator counts between 1 and 4, got {self.difficulties}")
+            unknown = sorted(set(self.langs) - {"en", "zh"})
+            if unknown:
+                raise ValueError(f"langs: the embedded task speaks 'en' and 'zh', not {unknown}")
+        if self.eval_k < 1:
+            raise ValueError(f"eval_k must be at least 1, got {self.eval_k}")
+        if not 0 < self.eval_top_p <= 1:
+            raise ValueError(f"eval_top_p must be in (0, 1], got {self.eval_top_p}")
+
+
+@dataclass
+class BaseModelArguments:
+    """The embedded base: tokenizer, architecture preset and pre-training corpus."""
+
+    model_preset: str = field(default="tiny-moe", metadata={"help": "Preset from `r1_trl.models.PRESETS`."})
+    vocab_size: int = field(default=1024, metadata={"help": "BPE vocabulary size of the locally trained tokenizer."})
+    corpus_documents: int = field(default=80_000, metadata={"help": "Number of pre-training documents."})
+    corpus_difficulties: list[int] = field(
+        default_factory=lambda: [1, 1, 2, 2, 3], metadata={"help": "Operator counts drawn (with repeats as weights)."}
+    )
+    tagged_fraction: float = field(
+        default=0.03, metadata={"help": "Share of documents answering inside <think>/<answer> tags."}
+    )
+    mixed_fraction: float = field(
+        default=0.15, metadata={"help": "Share of worked documents whose connectives drift into the other language."}
+    )
+    tokenizer_name_or_path: str | None = field(
+        default=None, metadata={"help": "Reuse this tokenizer instead of training one (e.g. for a student)."}
+    )
+
+    def __post_init__(self):
+        for name in ("tagged_fraction", "mixed_fraction"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+
+
+
+
+@dataclass
+class R1SFTConfig(SFTConfig):
+    """SFTConfig with r1-trl's defaults; used by the base, cold-start, SFT and distillation stages."""
+
+    output_dir: str | None = field(default=None, metadata={"help": "Where the model and checkpoints are written."})
+
+    def __post_init__(self):
+        if self.output_dir is None:
+            raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
+        super().__post_init__()
+
+
+@dataclass
+class R1GRPOConfig(GRPOConfig):
+    """GRPOConfig whose defaults are the DeepSeek-R1 paper's (v2), not TRL's; recipes still write them out."""
+
+    output_dir: str | None = field(default=None, metadata={"help": "Where the model and checkpoints are written."})
+    learning_rate: float = field(default=3e-6, metadata={"help": "Paper: 3e-6."})
+    beta: float = field(default=0.001, metadata={"help": "KL coefficient (k3 estimator). Paper: 0.001; TRL: 0."})
+    num_generations: int | None = field(default=16, metadata={"help": "Group size G. Paper: 16; TRL: 8."})
+    loss_type: str = field(default="grpo", metadata={"help": "Paper: 'grpo' (per-sequence mean); TRL: 'dapo'."})
+    temperature: float = field(default=1.0, metadata={"help": "Rollout sampling temperature. Paper: 1.0."})
+    epsilon: float = field(default=10.0, metadata={"help": "Clip range. Paper's first RL stage: 10."})
+    sync_ref_model: bool = field(default=True, metadata={"help": "Refresh the reference model. Paper: yes."})
+    ref_model_sync_steps: int = field(default=400, metadata={"help": "Reference refresh period. Paper: 400."})
+    ref_model_mixup_alpha: float = field(default=1.0, metadata={"help": "1.0 copies the policy into the reference."})
+
+    def __post_init__(self):
+        if self.output_dir is None:
+            raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
+        self._check_group_divisibility()
+        super().__post_init__()
+
+    def _check_group_divisibility(self) -> None:
+        if self.num_generations is None or self.generation_batch_size is not None:
+            return
+        processes = int(os.environ.get("WORLD_SIZE", "1"))
+        steps = self.steps_per_generation or self.gradient_accumulation_steps
+        total = self.per_device_train_batch_size * processes * steps
+        if total % self.num_generations:
+            raise ValueError(
+                f"per_device_train_batch_size ({self.per_device_train_batch_size}) x processes ({processes}) x "
+                f"steps_per_generation ({steps}) = {total} completions per generation, which is not divisible by "
+                f"num_generations ({self.num_generations}); make it a multiple, e.g. per_device_train_batch_size="
+                f"{self.num_generations}"
+            )

@@ -1,0 +1,20 @@
+"""The embedded task, the base corpus and dataset loading."""
+
+from .arithmetic import CONNECTIVES, Problem, make_problems, problem_split, random_problem, to_rows
+from .corpus import TAG_SENTENCES, CorpusSpec, corpus_documents, template_free_sentences
+from .loading import REQUIRED_COLUMNS, load_prompts
+
+__all__ = [
+    "CONNECTIVES",
+    "REQUIRED_COLUMNS",
+    "TAG_SENTENCES",
+    "CorpusSpec",
+    "Problem",
+    "corpus_documents",
+    "load_prompts",
+    "make_problems",
+    "problem_split",
+    "random_problem",
+    "template_free_sentences",
+    "to_rows",
+]

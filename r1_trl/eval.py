@@ -1,0 +1,94 @@
+"""Held-out evaluation: pass@1 over k samples, cons@k, lenient accuracy, format rate and length, per language.
+
+Numbers drift with sampling settings and sample counts, so the settings are written into every result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from datasets import Dataset
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from .generation import Completion, SamplingSettings, sample_completions
+from .rewards import AccuracyReward, FormatReward, answers_match, extract_answer, last_number
+from .templates import Template
+
+__all__ = ["evaluate", "summarize"]
+
+logger = logging.getLogger(__name__)
+
+
+def _mean(xs: list[float]) -> float:
+    return round(sum(xs) / len(xs), 4) if xs else 0.0
+
+
+def _score(gold: str, samples: list[Completion], template: Template, prefix: str) -> dict[str, Any]:
+    fmt = template.response_format
+    texts = [prefix + c.text for c in samples]
+    # The same reward objects GRPO trains on, so "correct" means one thing in training and in evaluation.
+    strict = [bool(r) for r in AccuracyReward(fmt)(texts, solution=[gold] * len(texts))]
+    answers = [extract_answer(t, fmt) for t in texts]
+    lenient = [bool(answers_match(gold, last_number(t))) for t in texts]
+    votes = Counter(a for a in answers if a is not None)
+    majority = votes.most_common(1)[0][0] if votes else None
+    return {
+        "strict": strict,
+        "lenient": lenient,
+        "format": FormatReward(fmt)(texts),
+        "lengths": [c.num_tokens for c in samples],
+        "truncated": [c.truncated for c in samples],
+        "cons": bool(majority is not None and answers_match(gold, majority)),
+    }
+
+
+def summarize(scored: list[dict[str, Any]]) -> dict[str, float]:
+    flat = lambda key: [x for s in scored for x in s[key]]  # noqa: E731
+    return {
+        "pass@1": _mean([_mean([float(x) for x in s["strict"]]) for s in scored]),
+        "accuracy_lenient": _mean([float(x) for x in flat("lenient")]),
+        "cons@k": _mean([float(s["cons"]) for s in scored]),
+        "format_rate": _mean(flat("format")),
+        "mean_length": _mean([float(x) for x in flat("lengths")]),
+        "clipped_ratio": _mean([float(x) for x in flat("truncated")]),
+        "num_prompts": len(scored),
+    }
+
+
+def evaluate(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    dataset: Dataset,
+    template: Template,
+    settings: SamplingSettings,
+    chat: bool = False,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """Sample `settings.n` answers for each row of `dataset` (columns `prompt`, `solution`, optional `lang`)."""
+    langs = dataset["lang"] if "lang" in dataset.column_names else [None] * len(dataset)
+    questions, golds = dataset["prompt"], dataset["solution"]
+    prompts = [
+        template.as_conversation(q, lang) if chat else template.format_prompt(q, lang)
+        for q, lang in zip(questions, langs, strict=True)
+    ]
+    samples = sample_completions(model, tokenizer, prompts, settings, desc="eval")
+    scored = [_score(str(g), s, template, prefix) for g, s in zip(golds, samples, strict=True)]
+    result: dict[str, Any] = summarize(scored)
+    if any(lang is not None for lang in langs):
+        result["per_lang"] = {
+            lang: summarize([s for s, lg in zip(scored, langs, strict=True) if lg == lang])
+            for lang in sorted({lg for lg in langs if lg is not None})
+        }
+    result["sampling"] = {
+        "k": settings.n, "temperature": settings.temperature, "top_p": settings.top_p,
+        "max_new_tokens": settings.max_new_tokens, "seed": settings.seed, "template": template.name,
+    }
+    result["examples"] = [
+        {"prompt": p if isinstance(p, str) else p[-1]["content"], "completion": s[0].text, "solution": str(g)}
+        for p, s, g in list(zip(prompts, samples, golds, strict=True))[:3]
+    ]
+    logger.info("eval: pass@1 %.3f, lenient %.3f, format %.3f, cons@%d %.3f, mean length %.1f", result["pass@1"],
+                result["accuracy_lenient"], result["format_rate"], settings.n, result["cons@k"], result["mean_length"])
+    return result

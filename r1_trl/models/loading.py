@@ -1,0 +1,51 @@
+"""Loading models and tokenizers from local paths or the Hub, with one-line errors instead of deep tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+
+__all__ = ["load_causal_lm", "load_tokenizer", "resolve_model_path"]
+
+logger = logging.getLogger(__name__)
+
+
+def _looks_local(name: str) -> bool:
+    # Hub ids are `name` or `org/name`; anything else can only be a path.
+    return name.startswith((".", "/", "~")) or name.count("/") > 1
+
+
+def resolve_model_path(name: str | None) -> str:
+    """Fail fast on a missing local path; Hub ids (`org/name`) pass through to `from_pretrained`."""
+    if not name:
+        raise ValueError("model_name_or_path is not set: give a local model directory or a Hub id")
+    path = os.path.expanduser(name)
+    if os.path.isdir(path):
+        return path
+    if _looks_local(name) or os.path.exists(path):
+        raise ValueError(f"model path {name!r} does not exist (or is not a directory)")
+    return name
+
+
+def _hub_error(name: str, err: Exception) -> ValueError:
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return ValueError(f"cannot load {name!r}: not a local directory, and the Hub could not serve it ({first})")
+
+
+def load_tokenizer(name: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
+    path = resolve_model_path(name)
+    try:
+        return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    except OSError as err:
+        raise _hub_error(name, err) from err
+
+
+def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
+    path = resolve_model_path(name)
+    try:
+        return AutoModelForCausalLM.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
+    except OSError as err:
+        raise _hub_error(name, err) from err

@@ -1,0 +1,53 @@
+"""The demo report: one JSON file that every stage adds its evaluation to, and the table printed from it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["format_table", "load_report", "update_report"]
+
+COLUMNS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "mean_length")
+
+
+def load_report(path: str | os.PathLike) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        return {"stages": {}}
+    return json.loads(p.read_text())
+
+
+def update_report(path: str | os.PathLike, stage: str | None = None, entry: dict[str, Any] | None = None,
+                  **top: Any) -> dict[str, Any]:
+    """Merge a stage entry (and top-level fields) into the report, written atomically so a killed run never leaves
+    a half-written file behind."""
+    report = load_report(path)
+    if stage is not None and entry is not None:
+        report.setdefault("stages", {})[stage] = {**report.get("stages", {}).get(stage, {}), **entry}
+    report.update(top)
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+    os.replace(tmp, p)
+    return report
+
+
+def format_table(report: dict[str, Any]) -> str:
+    header = f"{'stage':<20}" + "".join(f"{c:>18}" for c in COLUMNS)
+    lines = [header, "-" * len(header)]
+    for stage, entry in report.get("stages", {}).items():
+        cells = "".join(f"{entry[c]:>18.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>18}"
+                        for c in COLUMNS)
+        lines.append(f"{stage:<20}{cells}")
+        for lang, sub in sorted(entry.get("per_lang", {}).items()):
+            cells = "".join(f"{sub[c]:>18.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>18}"
+                            for c in COLUMNS)
+            lines.append(f"{'  ' + lang:<20}{cells}")
+    if "wall_seconds" in report:
+        lines.append(f"wall time: {report['wall_seconds']:.0f} s")
+    return "\n".join(lines)

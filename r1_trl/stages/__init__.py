@@ -1,0 +1,22 @@
+"""One module per pipeline stage; `STAGES` maps the command names to them."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+
+__all__ = ["STAGES", "get_stage"]
+
+# Imported on demand: each stage pulls in TRL, and `r1-trl --help` should not wait for it.
+STAGES: dict[str, str] = {
+    "base": "r1_trl.stages.base",
+    "r1_zero": "r1_trl.stages.r1_zero",
+    "eval": "r1_trl.stages.evaluate",
+    "pipeline": "r1_trl.stages.pipeline",
+}
+
+
+def get_stage(name: str) -> Callable[[Sequence[str]], dict]:
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
+    return importlib.import_module(STAGES[name]).main

@@ -1,0 +1,52 @@
+"""Stage 0, `base`: build the tokenizer and the tiny DeepSeek-V3 MoE, then pre-train it from scratch on the corpus.
+
+For real use this stage is skipped: any Hub or local causal LM is the base.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from datasets import Dataset
+
+from ..configs import BaseModelArguments, R1ScriptArguments, R1SFTConfig
+from ..data import CorpusSpec, corpus_documents
+from ..models import build_model, build_tokenizer, load_tokenizer
+from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH
+from ..trainers import R1SFTTrainer, finish_stage, train_resumable
+from .common import make_evaluator, parse_recipe
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str]) -> dict:
+    script_args, base_args, training_args = parse_recipe((R1ScriptArguments, BaseModelArguments, R1SFTConfig), argv)
+    started = time.time()
+    spec = CorpusSpec(
+        num_documents=base_args.corpus_documents,
+        difficulties=tuple(base_args.corpus_difficulties),
+        max_operand=script_args.max_operand,
+        tagged_fraction=base_args.tagged_fraction,
+        mixed_fraction=base_args.mixed_fraction,
+        seed=training_args.seed,
+    )
+    docs = list(corpus_documents(spec))
+    logger.info("corpus: %d documents", len(docs))
+    if base_args.tokenizer_name_or_path:
+        tokenizer = load_tokenizer(base_args.tokenizer_name_or_path)
+    else:
+        # The template's own text is in the tokenizer's training data so prompts tokenize compactly, although the
+        # corpus never shows the template whole.
+        tokenizer = build_tokenizer(docs + [R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH], base_args.vocab_size)
+    model = build_model(base_args.model_preset, tokenizer, seed=training_args.seed)
+    logger.info("%s: %.2fM parameters", base_args.model_preset, sum(p.numel() for p in model.parameters()) / 1e6)
+    trainer = R1SFTTrainer(model=model, args=training_args, train_dataset=Dataset.from_dict({"text": docs}),
+                           processing_class=tokenizer)
+    train_resumable(trainer)
+    evaluator = make_evaluator(script_args, tokenizer) if script_args.eval_after_training else None
+    return finish_stage(trainer, "base", evaluator, script_args.report_path, started,
+                        extra={"num_parameters": sum(p.numel() for p in model.parameters())})

@@ -1,0 +1,82 @@
+"""What every stage module needs: recipe parsing with clear errors, and the evaluation closure for the run tail."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import yaml
+from trl import TrlParser
+
+from ..configs import R1ScriptArguments
+from ..data import load_prompts
+from ..eval import evaluate
+from ..generation import SamplingSettings
+from ..templates import get_template
+
+__all__ = ["eval_settings", "make_evaluator", "parse_recipe"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_recipe_keys(path: str, types: Sequence[type]) -> dict[str, Any]:
+    try:
+        with open(path) as f:
+            config = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ValueError(f"recipe {path!r} does not exist") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"recipe {path!r} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"recipe {path!r} must be a YAML mapping of field: value")
+    known = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
+    for key in config:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown recipe key {key!r} in {path}{hint}")
+    return config
+
+
+def parse_recipe(types: Sequence[type], argv: Sequence[str], foreign: Sequence[type] = ()) -> tuple[Any, ...]:
+    """Parse `--config FILE` plus command-line overrides into `types`, refusing unknown keys with their name.
+
+    Keys of the `foreign` dataclasses are accepted in the file and ignored: `eval` reads any stage's recipe.
+    """
+    argv = list(argv)
+    if "--config" in argv:
+        i = argv.index("--config")
+        if i + 1 >= len(argv):
+            raise ValueError("--config needs a recipe file")
+        config = _check_recipe_keys(argv[i + 1], [*types, *foreign])
+        if foreign:
+            own = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
+            fd, tmp = tempfile.mkstemp(suffix=".yaml")
+            with os.fdopen(fd, "w") as f:
+                yaml.safe_dump({k: v for k, v in config.items() if k in own}, f)
+            argv[i + 1] = tmp
+    return TrlParser(list(types)).parse_args_and_config(argv)
+
+
+def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:
+    return SamplingSettings(n=args.eval_k, temperature=args.eval_temperature, top_p=args.eval_top_p,
+                            max_new_tokens=args.eval_max_tokens, batch_size=args.eval_generation_batch, seed=seed)
+
+
+def make_evaluator(args: R1ScriptArguments, tokenizer: Any, chat: bool = False, prefix: str = ""
+                   ) -> Callable[[Any], dict[str, Any]]:
+    """A function of the model that evaluates it on the recipe's held-out prompts."""
+    test = load_prompts(args, "test")
+    if args.eval_prompts is not None:
+        test = test.select(range(min(args.eval_prompts, len(test))))
+    template = get_template(args.template)
+
+    def run(model: Any) -> dict[str, Any]:
+        return evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)
+
+    return run

@@ -1,0 +1,132 @@
+"""Prompt templates and the response formats they ask for.
+
+A template owns its response format, so the format reward, the evaluation and the prompt can never disagree
+about what a well-formed answer looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "R1_ZERO_TEMPLATE_EN",
+    "R1_ZERO_TEMPLATE_ZH",
+    "ResponseFormat",
+    "TAG_FORMAT",
+    "Template",
+    "get_template",
+    "prefilled_prefix",
+    "TEMPLATES",
+]
+
+# Paper, Table 1; verbatim, including the period that follows the prompt.
+R1_ZERO_TEMPLATE_EN = (
+    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
+    "The assistant first thinks about the reasoning process in the mind and then provides the user with the answer. "
+    "The reasoning process and answer are enclosed within <think> </think> and <answer> </answer> tags, "
+    "respectively, i.e., <think> reasoning process here </think> <answer> answer here </answer>. "
+    "User: {prompt}. Assistant:"
+)
+# The seed's Chinese rendering (§7), verbatim.
+R1_ZERO_TEMPLATE_ZH = (
+    "用戶和助手之間的對話。用戶提出問題,助手解決該問題。助手首先在腦海中思考推理過程,然後為用戶提供答案。"
+    "推理過程和答案分別包含在 <think></think> 和 <answer></answer> 標籤中,"
+    "即 <think>推理過程在這裡</think> <answer>答案在這裡</answer> 。用戶:{prompt}。助手:"
+)
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """`<think>\\n reasoning \\n</think>\\n<answer>\\n answer \\n</answer>`: the shape R1-Zero is rewarded for."""
+
+    think_open: str = "<think>"
+    think_close: str = "</think>"
+    answer_open: str = "<answer>"
+    answer_close: str = "</answer>"
+
+    @property
+    def tags(self) -> tuple[str, str, str, str]:
+        return (self.think_open, self.think_close, self.answer_open, self.answer_close)
+
+    def render(self, reasoning: str, answer: str) -> str:
+        return f"{self.think_open}\n{reasoning}\n{self.think_close}\n{self.answer_open}\n{answer}\n{self.answer_close}"
+
+    def _pattern(self, lenient: bool) -> re.Pattern[str]:
+        t_o, t_c, a_o, a_c = (re.escape(t) for t in self.tags)
+        # The bodies may not contain any tag: a `.*?` body would accept nested or repeated blocks, which a
+        # collapsing policy learns to exploit.
+        no_tag = "(?:(?!" + "|".join((t_o, t_c, a_o, a_c)) + ").)"
+        nl = r"\s*" if lenient else r"\n"
+        return re.compile(
+            rf"^\s*{t_o}{nl}(?P<reasoning>{no_tag}+?){nl}{t_c}{nl}{a_o}{nl}(?P<answer>{no_tag}+?){nl}{a_c}\s*$",
+            re.DOTALL,
+        )
+
+    def parse(self, text: str, lenient: bool = False) -> tuple[str, str] | None:
+        """Split a completion into (reasoning, answer), or None when it is not exactly one well-formed response."""
+        m = self._pattern(lenient).match(text)
+        if m is None:
+            return None
+        reasoning, answer = m.group("reasoning").strip(), m.group("answer").strip()
+        # An empty think block is the cheapest way to collect the format reward without reasoning.
+        return (reasoning, answer) if reasoning and answer else None
+
+    def matches(self, text: str, lenient: bool = False) -> bool:
+        return self.parse(text, lenient) is not None
+
+    def answer_span(self, text: str) -> str | None:
+        """The text inside the one `<answer>` block; None when there is none or more than one (reward hacking)."""
+        if text.count(self.answer_open) != 1 or text.count(self.answer_close) != 1:
+            return None
+        start = text.index(self.answer_open) + len(self.answer_open)
+        end = text.index(self.answer_close)
+        return text[start:end].strip() if end > start else None
+
+
+TAG_FORMAT = ResponseFormat()
+
+
+@dataclass(frozen=True)
+class Template:
+    """A prompt template in one or more languages plus the response format it asks for."""
+
+    name: str
+    texts: dict[str, str]
+    response_format: ResponseFormat = TAG_FORMAT
+    default_lang: str = "en"
+
+    def text_for(self, lang: str | None) -> str:
+        return self.texts.get(lang or self.default_lang, self.texts[self.default_lang])
+
+    def format_prompt(self, question: str, lang: str | None = None) -> str:
+        """The plain-text prompt: the template with the question filled in."""
+        return self.text_for(lang).replace("{prompt}", question)
+
+    def as_conversation(self, question: str, lang: str | None = None) -> list[dict[str, str]]:
+        """The same prompt as a one-turn chat, for models used through their chat template."""
+        return [{"role": "user", "content": self.format_prompt(question, lang)}]
+
+
+TEMPLATES: dict[str, Template] = {
+    "r1_zero": Template("r1_zero", {"en": R1_ZERO_TEMPLATE_EN, "zh": R1_ZERO_TEMPLATE_ZH}),
+    "r1_zero_en": Template("r1_zero_en", {"en": R1_ZERO_TEMPLATE_EN}),
+    "r1_zero_zh": Template("r1_zero_zh", {"zh": R1_ZERO_TEMPLATE_ZH}, default_lang="zh"),
+    # The question as it is, for models that already know the response shape.
+    "plain": Template("plain", {"en": "{prompt}"}),
+}
+
+
+def get_template(name: str) -> Template:
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown template {name!r}; known templates: {', '.join(sorted(TEMPLATES))}")
+    return TEMPLATES[name]
+
+
+def prefilled_prefix(generation_prompt: str, fmt: ResponseFormat = TAG_FORMAT) -> str:
+    """What the chat template already wrote of the response (e.g. DeepSeek-R1's `<think>\\n`), to prepend to
+    completions before checking them; '' when nothing was prefilled."""
+    tail = generation_prompt.rstrip(" ")
+    if tail.rstrip("\n").endswith(fmt.think_open):
+        return tail[tail.rstrip("\n").rindex(fmt.think_open) :]
+    return ""

@@ -1,0 +1,120 @@
+"""R1GRPOTrainer: TRL's GRPOTrainer plus the three things a recipe needs: rewards by name, the template applied to
+the dataset, and a few sample completions in the log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from datasets import Dataset
+from transformers import PreTrainedTokenizerBase
+from trl import GRPOTrainer
+
+from ..rewards import get_reward_funcs
+from ..templates import Template, get_template, prefilled_prefix
+
+__all__ = ["PrefixedReward", "R1GRPOTrainer", "apply_template", "check_reward_columns"]
+
+logger = logging.getLogger(__name__)
+
+
+class PrefixedReward:
+    """Scores `prefix + completion`: for chat templates that prefill `<think>`, the completion alone would never
+    match the response format and every format reward would be 0."""
+
+    def __init__(self, func: Callable[..., list[float | None]], prefix: str):
+        self.func, self.prefix = func, prefix
+        self.__name__ = getattr(func, "__name__", type(func).__name__)
+
+    def __call__(self, completions: list[Any], **kwargs: Any) -> list[float | None]:
+        return self.func([self._prepend(c) for c in completions], **kwargs)
+
+    def _prepend(self, completion: Any) -> Any:
+        if isinstance(completion, str):
+            return self.prefix + completion
+        if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
+            last = dict(completion[-1])
+            last["content"] = self.prefix + str(last.get("content", ""))
+            return [*completion[:-1], last]
+        return completion
+
+
+def apply_template(dataset: Dataset, template: Template, chat: bool = False) -> Dataset:
+    """Rewrite `prompt` (the bare question) as the template's prompt, in the row's `lang` when there is one; the
+    question is kept as `question`."""
+    if "prompt" not in dataset.column_names:
+        raise ValueError(f"the dataset has no 'prompt' column; its columns are {dataset.column_names}")
+    has_lang = "lang" in dataset.column_names
+
+    def fill(row: dict) -> dict:
+        lang = row["lang"] if has_lang else None
+        prompt = template.as_conversation(row["prompt"], lang) if chat else template.format_prompt(row["prompt"], lang)
+        return {"question": row["prompt"], "prompt": prompt}
+
+    return dataset.map(fill, desc=f"applying template {template.name}")
+
+
+def check_reward_columns(dataset: Dataset, reward_funcs: Sequence[Callable]) -> None:
+    for func in reward_funcs:
+        for column in getattr(func, "required_columns", ()):
+            if column not in dataset.column_names:
+                raise ValueError(
+                    f"the dataset has no {column!r} column, which reward {func.__name__!r} needs; "
+                    f"its columns are {dataset.column_names}"
+                )
+
+
+class R1GRPOTrainer(GRPOTrainer):
+    def __init__(
+        self,
+        model: Any,
+        reward_funcs: Sequence[str | Callable],
+        args: Any,
+        train_dataset: Dataset,
+        processing_class: PreTrainedTokenizerBase,
+        template: str | Template = "r1_zero",
+        chat: bool = False,
+        reward_params: dict[str, Any] | None = None,
+        log_samples: int = 2,
+        **kwargs: Any,
+    ):
+        self.template = get_template(template) if isinstance(template, str) else template
+        params = {"response_format": self.template.response_format, **(reward_params or {})}
+        funcs = [f if callable(f) else get_reward_funcs([f], **params)[0] for f in reward_funcs]
+        check_reward_columns(train_dataset, funcs)
+        self.prefix = ""
+        if chat:
+            probe = self.template.as_conversation("?")
+            rendered = processing_class.apply_chat_template(probe, tokenize=False, add_generation_prompt=True)
+            self.prefix = prefilled_prefix(rendered, self.template.response_format)
+            if self.prefix:
+                logger.info("the chat template prefills %r; rewards see it prepended to each completion", self.prefix)
+                funcs = [PrefixedReward(f, self.prefix) for f in funcs]
+        self.log_samples = log_samples
+        super().__init__(
+            model=model,
+            reward_funcs=funcs,
+            args=args,
+            train_dataset=apply_template(train_dataset, self.template, chat),
+            processing_class=processing_class,
+            **kwargs,
+        )
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        samples = self._recent_samples() if self.model.training else []
+        super().log(logs, start_time)
+        for line in samples:
+            logger.info(line)
+
+    def _recent_samples(self) -> list[str]:
+        if not self.accelerator.is_main_process or self.log_samples <= 0:
+            return []
+        completions = list(self._logs["completion"])[-self.log_samples :]
+        rewards = {name: list(v)[-self.log_samples :] for name, v in self._logs["rewards"].items()}
+        lines = []
+        for i, completion in enumerate(completions):
+            text = completion if isinstance(completion, str) else str(completion[-1].get("content", ""))
+            scores = ", ".join(f"{name}={vals[i]:.2f}" for name, vals in rewards.items() if i < len(vals))
+            lines.append(f"step {self.state.global_step} sample [{scores}]: {text!r}")
+        return lines

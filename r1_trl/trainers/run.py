@@ -1,0 +1,63 @@
+"""The run tail every stage shares: resume, train, save, model card, evaluate, report, push."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from transformers import Trainer
+from transformers.trainer_utils import get_last_checkpoint
+
+from ..report import update_report
+
+__all__ = ["EVAL_FILE", "finish_stage", "train_resumable"]
+
+logger = logging.getLogger(__name__)
+
+EVAL_FILE = "eval.json"
+
+
+def train_resumable(trainer: Trainer) -> None:
+    """Train, continuing from the newest checkpoint in output_dir when a previous run was killed."""
+    args = trainer.args
+    resume = args.resume_from_checkpoint
+    if resume is None and os.path.isdir(args.output_dir):
+        resume = get_last_checkpoint(args.output_dir)
+        if resume:
+            logger.info("resuming from %s", resume)
+    trainer.train(resume_from_checkpoint=resume)
+
+
+def finish_stage(
+    trainer: Trainer,
+    stage: str,
+    evaluate: Callable[[Any], dict[str, Any]] | None,
+    report_path: str | None,
+    started: float,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save the model and tokenizer, evaluate the saved model, record the result, and push when asked to."""
+    args = trainer.args
+    out = Path(args.output_dir)
+    trainer.save_model(str(out))
+    if trainer.accelerator.is_main_process:
+        trainer.processing_class.save_pretrained(str(out))
+        trainer.create_model_card(model_name=out.name, tags=["r1-trl", stage])
+    entry: dict[str, Any] = {"train_seconds": round(time.time() - started, 1), **(extra or {})}
+    if evaluate is not None:
+        trainer.accelerator.wait_for_everyone()
+        if trainer.accelerator.is_main_process:
+            entry.update(evaluate(trainer.accelerator.unwrap_model(trainer.model)))
+    entry["stage_seconds"] = round(time.time() - started, 1)
+    if trainer.accelerator.is_main_process:
+        (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+        if report_path:
+            update_report(report_path, stage, {**entry, "model": str(out)})
+    if args.push_to_hub:
+        trainer.push_to_hub(commit_message=f"r1-trl {stage}")
+    return entry
