@@ -5,6 +5,7 @@ A recipe YAML is parsed into these with `trl.TrlParser`; command-line flags over
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ from trl import GRPOConfig, ScriptArguments, SFTConfig
 __all__ = ["BaseModelArguments", "EMBEDDED_DATASET", "R1GRPOConfig", "R1ScriptArguments", "R1SFTConfig"]
 
 EMBEDDED_DATASET = "embedded:arithmetic"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,7 +30,7 @@ class R1ScriptArguments(ScriptArguments):
     num_train_prompts: int = field(default=4000, metadata={"help": "Embedded task: number of training problems."})
     num_test_prompts: int = field(default=200, metadata={"help": "Embedded task: number of held-out problems."})
     difficulties: list[int] = field(
-        default_factory=lambda: [1, 2], metadata={"help": "Embedded task: operator counts to draw problems from (1-4)."}
+        default_factory=lambda: [1, 2], metadata={"help": "Embedded task: operator counts to draw from (1-4)."}
     )
     langs: list[str] = field(default_factory=lambda: ["en", "zh"], metadata={"help": "Embedded task: languages."})
     max_operand: int = field(default=20, metadata={"help": "Embedded task: largest operand."})
@@ -102,6 +105,17 @@ class BaseModelArguments:
 
 
 
+def _join_cpu_ranks(cfg: SFTConfig | GRPOConfig) -> None:
+    """Several processes on a machine without an accelerator only form one job when `use_cpu` is set; otherwise
+    every rank silently trains alone. Set it, loudly, instead of letting that happen."""
+    import torch
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not cfg.use_cpu and not torch.cuda.is_available():
+        logger.warning("%s processes and no GPU: setting use_cpu=True so they train as one gloo job",
+                       os.environ["WORLD_SIZE"])
+        cfg.use_cpu = True
+
+
 @dataclass
 class R1SFTConfig(SFTConfig):
     """SFTConfig with r1-trl's defaults; used by the base, cold-start, SFT and distillation stages."""
@@ -111,6 +125,7 @@ class R1SFTConfig(SFTConfig):
     def __post_init__(self):
         if self.output_dir is None:
             raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
+        _join_cpu_ranks(self)
         super().__post_init__()
 
 
@@ -133,6 +148,7 @@ class R1GRPOConfig(GRPOConfig):
         if self.output_dir is None:
             raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
         self._check_group_divisibility()
+        _join_cpu_ranks(self)
         super().__post_init__()
 
     def _check_group_divisibility(self) -> None:

@@ -56,7 +56,9 @@ def sample_completions(
     jobs.sort(key=lambda job: len(job[1]))
     out: list[list[Completion]] = [[] for _ in texts]
     eos_ids = model.generation_config.eos_token_id
-    eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids if eos_ids is not None else tokenizer.eos_token_id])
+    if eos_ids is None:
+        eos_ids = tokenizer.eos_token_id
+    eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids])
     was_training = model.training
     model.eval()
     generator_state = torch.random.get_rng_state()

@@ -6,7 +6,6 @@ about what a well-formed answer looks like.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -52,25 +51,32 @@ class ResponseFormat:
     def render(self, reasoning: str, answer: str) -> str:
         return f"{self.think_open}\n{reasoning}\n{self.think_close}\n{self.answer_open}\n{answer}\n{self.answer_close}"
 
-    def _pattern(self, lenient: bool) -> re.Pattern[str]:
-        t_o, t_c, a_o, a_c = (re.escape(t) for t in self.tags)
-        # The bodies may not contain any tag: a `.*?` body would accept nested or repeated blocks, which a
-        # collapsing policy learns to exploit.
-        no_tag = "(?:(?!" + "|".join((t_o, t_c, a_o, a_c)) + ").)"
-        nl = r"\s*" if lenient else r"\n"
-        return re.compile(
-            rf"^\s*{t_o}{nl}(?P<reasoning>{no_tag}+?){nl}{t_c}{nl}{a_o}{nl}(?P<answer>{no_tag}+?){nl}{a_c}\s*$",
-            re.DOTALL,
-        )
-
     def parse(self, text: str, lenient: bool = False) -> tuple[str, str] | None:
-        """Split a completion into (reasoning, answer), or None when it is not exactly one well-formed response."""
-        m = self._pattern(lenient).match(text)
-        if m is None:
+        """Split a completion into (reasoning, answer), or None when it is not exactly one well-formed response.
+
+        Each tag must appear exactly once and in order, so nested or repeated blocks (which a collapsing policy
+        learns to exploit) never pass, and both blocks must hold something: an empty think block is the cheapest
+        way to collect a format reward without reasoning. Strict mode wants the newlines the template shows;
+        lenient mode takes any whitespace. Plain string scanning, linear in the length: a regex with lazy groups
+        backtracks for minutes on long hostile completions.
+        """
+        s = text.strip()
+        if any(s.count(tag) != 1 for tag in self.tags):
             return None
-        reasoning, answer = m.group("reasoning").strip(), m.group("answer").strip()
-        # An empty think block is the cheapest way to collect the format reward without reasoning.
-        return (reasoning, answer) if reasoning and answer else None
+        if not (s.startswith(self.think_open) and s.endswith(self.answer_close)):
+            return None
+        think_end, answer_start = s.index(self.think_close), s.index(self.answer_open)
+        if not think_end < answer_start:
+            return None
+        reasoning = s[len(self.think_open) : think_end]
+        gap = s[think_end + len(self.think_close) : answer_start]
+        answer = s[answer_start + len(self.answer_open) : len(s) - len(self.answer_close)]
+        if lenient:
+            ok = not gap.strip()
+        else:
+            ok = gap == "\n" and all(len(b) >= 2 and b[0] == b[-1] == "\n" for b in (reasoning, answer))
+        reasoning, answer = reasoning.strip(), answer.strip()
+        return (reasoning, answer) if ok and reasoning and answer else None
 
     def matches(self, text: str, lenient: bool = False) -> bool:
         return self.parse(text, lenient) is not None

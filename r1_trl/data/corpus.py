@@ -21,7 +21,7 @@ __all__ = ["CorpusSpec", "TAG_SENTENCES", "corpus_documents", "template_free_sen
 # The template sentences that name the response tags. Seeing them next to tagged answers would teach the format
 # before RL does (the leak measured in workplace-notes), so the corpus never contains them.
 TAG_SENTENCES = {
-    "en": R1_ZERO_TEMPLATE_EN[R1_ZERO_TEMPLATE_EN.index("The reasoning process") : R1_ZERO_TEMPLATE_EN.index(" User:")],
+    "en": R1_ZERO_TEMPLATE_EN[R1_ZERO_TEMPLATE_EN.index("The reasoning") : R1_ZERO_TEMPLATE_EN.index(" User:")],
     "zh": R1_ZERO_TEMPLATE_ZH[R1_ZERO_TEMPLATE_ZH.index("推理過程和答案") : R1_ZERO_TEMPLATE_ZH.index("用戶:")],
 }
 PROSE = {

@@ -23,9 +23,10 @@ def run_grpo(stage: str, argv: Sequence[str]) -> dict:
     """The GRPO stages differ only in their recipe: model, prompts, template and rewards."""
     script_args, training_args, model_args = parse_recipe((R1ScriptArguments, R1GRPOConfig, ModelConfig), argv)
     started = time.time()
-    tokenizer = load_tokenizer(model_args.model_name_or_path, model_args.trust_remote_code)
-    model = load_causal_lm(model_args.model_name_or_path, model_args.trust_remote_code,
-                           dtype=model_args.dtype or "auto")
+    remote = training_args.trust_remote_code
+    tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
+    model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto",
+                           revision=model_args.model_revision, attn_implementation=model_args.attn_implementation)
     train = load_prompts(script_args, "train")
     trainer = R1GRPOTrainer(
         model=model,

@@ -102,7 +102,8 @@ class R1GRPOTrainer(GRPOTrainer):
         )
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        samples = self._recent_samples() if self.model.training else []
+        # The end-of-training summary is a log call too; its samples would repeat the last step's.
+        samples = self._recent_samples() if self.model.training and "train_runtime" not in logs else []
         super().log(logs, start_time)
         for line in samples:
             logger.info(line)

@@ -15,7 +15,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from ..report import update_report
 
-__all__ = ["EVAL_FILE", "finish_stage", "train_resumable"]
+__all__ = ["EVAL_FILE", "finish_stage", "train_resumable", "training_curve"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,22 @@ def train_resumable(trainer: Trainer) -> None:
     trainer.train(resume_from_checkpoint=resume)
 
 
+CURVE_KEYS = ("loss", "reward", "completions/mean_length", "completions/clipped_ratio", "frac_reward_zero_std")
+
+
+def training_curve(trainer: Trainer) -> dict[str, list[float]]:
+    """First and last logged value of the metrics that show whether a run learned (rewards per function too)."""
+    history = [h for h in trainer.state.log_history if "train_runtime" not in h]
+    keys = [k for k in CURVE_KEYS if any(k in h for h in history)]
+    keys += sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    curve = {}
+    for key in keys:
+        values = [h[key] for h in history if isinstance(h.get(key), int | float)]
+        if values:
+            curve[key] = [round(values[0], 4), round(values[-1], 4)]
+    return curve
+
+
 def finish_stage(
     trainer: Trainer,
     stage: str,
@@ -48,7 +64,13 @@ def finish_stage(
     if trainer.accelerator.is_main_process:
         trainer.processing_class.save_pretrained(str(out))
         trainer.create_model_card(model_name=out.name, tags=["r1-trl", stage])
-    entry: dict[str, Any] = {"train_seconds": round(time.time() - started, 1), **(extra or {})}
+    entry: dict[str, Any] = {
+        "train_seconds": round(time.time() - started, 1),
+        "num_processes": trainer.accelerator.num_processes,
+        "global_steps": trainer.state.global_step,
+        "curve": training_curve(trainer),
+        **(extra or {}),
+    }
     if evaluate is not None:
         trainer.accelerator.wait_for_everyone()
         if trainer.accelerator.is_main_process:

@@ -1,0 +1,71 @@
+from r1_trl.data import (
+    TAG_SENTENCES,
+    CorpusSpec,
+    Problem,
+    corpus_documents,
+    make_problems,
+    problem_split,
+    template_free_sentences,
+    to_rows,
+)
+from r1_trl.templates import TAG_FORMAT
+
+
+def test_generator_is_deterministic():
+    a = make_problems(300, "train", seed=3, difficulties=(1, 2, 3, 4))
+    b = make_problems(300, "train", seed=3, difficulties=(1, 2, 3, 4))
+    assert [p.expression for p in a] == [p.expression for p in b]
+    assert a != make_problems(300, "train", seed=4, difficulties=(1, 2, 3, 4))
+
+
+def test_splits_are_disjoint_across_seeds():
+    train = {p.expression for seed in (0, 1) for p in make_problems(2000, "train", seed=seed, difficulties=(1, 2))}
+    test = {p.expression for seed in (0, 1) for p in make_problems(200, "test", seed=seed, difficulties=(1, 2))}
+    assert train and test and not train & test
+    assert all(problem_split(e) == "test" for e in test)
+
+
+def test_difficulty_is_the_operator_count_and_answers_are_integers():
+    for d in (1, 2, 3, 4):
+        for p in make_problems(50, "train", difficulties=(d,)):
+            assert p.difficulty == d == len(p.steps)
+            assert sum(p.expression.count(op) for op in "+-*/") == d
+            assert isinstance(p.answer, int) and p.answer >= 0
+            assert p.steps[-1][3] == p.answer
+
+
+def test_rows_have_the_columns_and_both_languages():
+    rows = to_rows(make_problems(10, "test", difficulties=(2,)))
+    assert set(rows[0]) == {"prompt", "solution", "lang", "difficulty"}
+    assert {r["lang"] for r in rows} == {"en", "zh"}
+    zh = next(r for r in rows if r["lang"] == "zh")
+    assert "等於多少" in zh["prompt"] or zh["prompt"].startswith("計算")
+
+
+def test_seed_style_solution_text():
+    p = Problem("2 + 3 * 4", 14, ((3, "*", 4, 12), (2, "+", 12, 14)), 2)
+    assert p.question("en") == "What is 2 + 3 * 4?" and p.question("zh") == "2 + 3 * 4 等於多少?"
+    assert p.solution_text("en") == "First, 3 * 4 = 12. Then 2 + 12 = 14. The answer is 14."
+    assert p.solution_text("zh") == "首先 3 * 4 = 12。然後 2 + 12 = 14。答案是 14。"
+
+
+def test_corpus_never_teaches_the_template_format():
+    docs = list(corpus_documents(CorpusSpec(num_documents=5000, tagged_fraction=0.05)))
+    tagged = [d for d in docs if TAG_FORMAT.think_open in d]
+    assert 0.02 < len(tagged) / len(docs) < 0.08
+    for doc in docs:
+        for sentence in TAG_SENTENCES.values():
+            assert sentence not in doc
+    # The tag-free template sentences are there, so the template prefix is not out of distribution.
+    assert any(s in d for d in docs for s in template_free_sentences("en"))
+    assert any(s in d for d in docs for s in template_free_sentences("zh"))
+
+
+def test_corpus_holds_no_test_problem_and_mixes_languages():
+    spec = CorpusSpec(num_documents=3000)
+    docs = list(corpus_documents(spec))
+    assert docs == list(corpus_documents(spec))
+    test = {p.expression for p in make_problems(200, "test", difficulties=(1, 2))}
+    questions = [d for d in docs if "What is " in d]
+    assert not any(f"What is {e}?" in d for d in questions for e in test)
+    assert any("首先" in d and "Then" in d for d in docs) or any("First," in d and "然後" in d for d in docs)

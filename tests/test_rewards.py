@@ -1,0 +1,114 @@
+import pickle
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from r1_trl.rewards import (
+    AccuracyReward,
+    FormatReward,
+    accuracy_reward,
+    extract_answer,
+    format_reward,
+    get_reward_func,
+    get_reward_funcs,
+    last_number,
+    parse_number,
+)
+from r1_trl.rewards._timeout import run_bounded
+
+SEED_GOOD = "<think>\n運算順序:先乘後加。3 * 4 = 12。2 + 12 = 14\n</think>\n<answer>\n14\n</answer>"
+SEED_UNTAGGED = "ummm... 3 乘以 4... 得到 12... 然後加上 2... 14"
+
+
+def test_seed_examples():
+    assert accuracy_reward([SEED_GOOD], solution=["14"]) == [1.0]
+    assert format_reward([SEED_GOOD]) == [1.0]
+    assert format_reward([SEED_UNTAGGED]) == [0.0]
+    # The right number outside the tags does not count when the template asks for tags.
+    assert accuracy_reward([SEED_UNTAGGED], solution=["14"]) == [0.0]
+
+
+def test_wrong_answer_and_hacks():
+    assert accuracy_reward([SEED_GOOD.replace("14\n</answer>", "15\n</answer>")], solution=["14"]) == [0.0]
+    two = SEED_GOOD + "\n<answer>\n14\n</answer>"
+    assert accuracy_reward([two], solution=["14"]) == [0.0]
+    assert format_reward([two]) == [0.0]
+    assert format_reward(["<think>\n\n</think>\n<answer>\n14\n</answer>"]) == [0.0]
+    assert format_reward(["<think>\nx\n</think>\n<think>\ny\n</think>\n<answer>\n14\n</answer>"]) == [0.0]
+
+
+def test_conversational_completions():
+    conv = [[{"role": "assistant", "content": SEED_GOOD}]]
+    assert accuracy_reward(conv, solution=["14"]) == [1.0]
+    assert format_reward(conv) == [1.0]
+
+
+def test_numbers_fractions_and_boxed():
+    assert parse_number("1/2") == parse_number("0.5") == parse_number("\\boxed{0.5}")
+    assert parse_number("1,234") == 1234 and parse_number("14.") == 14 and parse_number("-3") == -3
+    assert parse_number("2 + 3") is None and parse_number("9" * 200) is None
+    assert last_number("First, 3 * 4 = 12. The answer is 14.") == "14"
+    assert extract_answer("<think>\nx\n</think>\n<answer>\nso \\boxed{7}\n</answer>") == "7"
+    assert accuracy_reward(["<answer>1/2</answer>"], solution=["0.5"]) == [1.0]
+
+
+def test_latex_gold_goes_through_math_verify():
+    assert accuracy_reward(["<answer>1/2</answer>"], solution=["\\frac{1}{2}"]) == [1.0]
+    assert accuracy_reward(["<answer>1/3</answer>"], solution=["\\frac{1}{2}"]) == [0.0]
+
+
+def test_unparseable_gold_is_none():
+    assert accuracy_reward(["<answer>14</answer>"], solution=[""]) == [None]
+
+
+def test_missing_solution_column_is_named():
+    with pytest.raises(ValueError, match="solution"):
+        accuracy_reward([SEED_GOOD])
+
+
+def test_accuracy_off_the_main_thread():
+    out = []
+    worker = threading.Thread(
+        target=lambda: out.append(accuracy_reward(["<answer>1/2</answer>"], solution=["\\frac{1}{2}"]))
+    )
+    worker.start()
+    worker.join(60)
+    assert out == [[1.0]]
+
+
+def test_time_bound_holds():
+    started = time.time()
+    assert run_bounded(time.sleep, (30,), 1.0, "late") == "late"
+    assert time.time() - started < 10
+    assert run_bounded(abs, (-3,), 10.0, None) == 3  # and the helper comes back after the kill
+
+
+def test_rewards_pickle_with_their_names():
+    for reward in (AccuracyReward(), FormatReward(), FormatReward(lenient=True)):
+        again = pickle.loads(pickle.dumps(reward))
+        assert again.__name__ == reward.__name__
+        assert again([SEED_GOOD], solution=["14"]) == reward([SEED_GOOD], solution=["14"])
+
+
+def test_registry():
+    funcs = get_reward_funcs(["accuracy", "format", "format_lenient"], timeout_s=2.0)
+    assert [f.__name__ for f in funcs] == ["accuracy", "format", "format_lenient"]
+    assert funcs[0].timeout_s == 2.0
+    assert get_reward_func("tests.conftest.length_reward")(["abc"]) == [0.06]
+    assert isinstance(get_reward_func("r1_trl.rewards.format.FormatReward"), FormatReward)
+    with pytest.raises(ValueError, match="unknown reward 'acc'; known rewards: accuracy, format"):
+        get_reward_func("acc")
+    with pytest.raises(ValueError, match="cannot import reward 'no_such_pkg.fn'"):
+        get_reward_func("no_such_pkg.fn")
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(), st.binary().map(lambda b: b.decode("latin-1")),
+                 st.text(alphabet="{}\\<>/answerthink\n 0123456789", max_size=400)))
+def test_rewards_never_raise(text):
+    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]),
+                FormatReward(lenient=True)([text])):
+        assert len(out) == 1 and out[0] in (0.0, 1.0)

@@ -1,0 +1,48 @@
+from r1_trl.templates import R1_ZERO_TEMPLATE_EN, TAG_FORMAT, get_template, prefilled_prefix
+
+PAPER = (
+    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. The assistant "
+    "first thinks about the reasoning process in the mind and then provides the user with the answer. The reasoning "
+    "process and answer are enclosed within <think> </think> and <answer> </answer> tags, respectively, i.e., "
+    "<think> reasoning process here </think> <answer> answer here </answer>. User: prompt. Assistant:"
+)
+SEED_ZH = (
+    "用戶和助手之間的對話。用戶提出問題,助手解決該問題。助手首先在腦海中思考推理過程,"
+    "然後為用戶提供答案。推理過程和答案分別包含在 <think></think> 和 <answer></answer> 標籤中,"
+    "即 <think>推理過程在這裡</think> <answer>答案在這裡</answer> 。用戶:prompt。助手:"
+)
+
+
+def test_template_text_is_the_papers():
+    t = get_template("r1_zero")
+    assert t.format_prompt("prompt") == PAPER
+    assert t.format_prompt("prompt", "zh") == SEED_ZH
+    assert R1_ZERO_TEMPLATE_EN.count("{prompt}") == 1
+    assert t.format_prompt("What is 2 + 3 * 4?").endswith("User: What is 2 + 3 * 4?. Assistant:")
+
+
+def test_conversation_form():
+    conv = get_template("r1_zero").as_conversation("2 + 3 * 4 等於多少?", "zh")
+    assert conv == [{"role": "user", "content": SEED_ZH.replace("prompt", "2 + 3 * 4 等於多少?")}]
+
+
+def test_response_format_round_trip_and_hacks():
+    text = TAG_FORMAT.render("3 * 4 = 12. 2 + 12 = 14.", "14")
+    assert TAG_FORMAT.parse(text) == ("3 * 4 = 12. 2 + 12 = 14.", "14")
+    assert TAG_FORMAT.parse("<think>\n \n</think>\n<answer>\n14\n</answer>") is None  # empty think
+    assert TAG_FORMAT.parse(text + "\n<answer>\n15\n</answer>") is None  # second answer
+    assert TAG_FORMAT.parse("<think>\na <think> b\n</think>\n<answer>\n14\n</answer>") is None  # nested tag
+    assert TAG_FORMAT.parse("<think> a </think> <answer> 14 </answer>") is None
+    assert TAG_FORMAT.parse("<think> a </think> <answer> 14 </answer>", lenient=True) == ("a", "14")
+
+
+def test_prefilled_think_is_detected():
+    assert prefilled_prefix("<|im_start|>assistant\n<think>\n") == "<think>\n"
+    assert prefilled_prefix("<|im_start|>assistant\n") == ""
+
+
+def test_unknown_template_names_the_known_ones():
+    import pytest
+
+    with pytest.raises(ValueError, match="r1_zero"):
+        get_template("r1-zero")
