@@ -33,7 +33,8 @@ class R1ScriptArguments(ScriptArguments):
         default_factory=lambda: [1, 2], metadata={"help": "Embedded task: operator counts to draw from (1-4)."}
     )
     langs: list[str] = field(default_factory=lambda: ["en", "zh"], metadata={"help": "Embedded task: languages."})
-    max_operand: int = field(default=20, metadata={"help": "Embedded task: largest operand."})
+    max_operand: int = field(default=10, metadata={"help": "Embedded task: largest operand."})
+    max_value: int = field(default=100, metadata={"help": "Embedded task: largest answer and intermediate result."})
     task_seed: int = field(default=0, metadata={"help": "Embedded task: seed; the same seed gives the same splits."})
     template: str = field(
         default="r1_zero", metadata={"help": "Prompt template from `r1_trl.templates.TEMPLATES`, e.g. `r1_zero`."}

@@ -67,9 +67,28 @@ class CorpusSpec:
     seed: int = 0
 
 
-def _prose(rng: random.Random, lang: str) -> str:
+def _template_words(lang: str) -> list[str]:
+    text = {"en": R1_ZERO_TEMPLATE_EN, "zh": R1_ZERO_TEMPLATE_ZH}[lang]
+    for tag in TAG_FORMAT.tags:
+        text = text.replace(tag, " ")
+    if lang == "en":
+        return sorted({w.strip(".,:;") for w in text.split() if w.strip(".,:;{}") and "{" not in w})
+    return sorted({c for c in text if "\u4e00" <= c <= "\u9fff"})
+
+
+def _word_salad(rng: random.Random, lang: str) -> str:
+    """A sentence of shuffled template words: the template's vocabulary, in no order a document ever teaches."""
+    words = rng.choices(_template_words(lang), k=rng.randint(4, 14))
+    return " ".join(words).capitalize() + "." if lang == "en" else "".join(words) + "。"
+
+
+def _prose(rng: random.Random, lang: str, salad: bool = True) -> str:
+    # A long, varied preamble teaches the model to find the question after text it cannot use, which is what
+    # the R1-Zero template is to a base model.
     pool = PROSE[lang] + template_free_sentences(lang)
-    return JOINER[lang].join(rng.sample(pool, rng.randint(1, 3)))
+    parts = rng.sample(pool, rng.randint(1, 3)) + [_word_salad(rng, lang) for _ in range(rng.randint(0, 3) if salad else 0)]
+    rng.shuffle(parts)
+    return JOINER[lang].join(parts)
 
 
 def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
@@ -106,6 +125,6 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
         else:
             doc = f"{user}{q}{JOINER[lang]}{assistant}{JOINER[lang]}{TAG_FORMAT.render(p.chain(lang), str(p.answer))}"
             if rng.random() < 0.5:
-                doc = _prose(rng, lang) + " " + doc
+                doc = _prose(rng, lang, salad=False) + " " + doc
         produced += 1
         yield doc

@@ -19,7 +19,7 @@ REQUIRED_COLUMNS = ("prompt", "solution")
 def _embedded(args: R1ScriptArguments, split: str) -> Dataset:
     n = args.num_train_prompts if split == "train" else args.num_test_prompts
     problems = make_problems(n, split, seed=args.task_seed, difficulties=tuple(args.difficulties),
-                             max_operand=args.max_operand)
+                             max_operand=args.max_operand, max_value=args.max_value)
     return Dataset.from_list(to_rows(problems, tuple(args.langs), seed=args.task_seed))
 
 

@@ -30,6 +30,7 @@ def main(argv: Sequence[str]) -> dict:
         num_documents=base_args.corpus_documents,
         difficulties=tuple(base_args.corpus_difficulties),
         max_operand=script_args.max_operand,
+        max_value=script_args.max_value,
         tagged_fraction=base_args.tagged_fraction,
         mixed_fraction=base_args.mixed_fraction,
         seed=training_args.seed,
