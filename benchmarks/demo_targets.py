@@ -36,17 +36,25 @@ def main() -> int:
         ("R1-Zero pass@1 - base pass@1 (points)", 100 * (zero["pass@1"] - base["pass@1"]), ">= 40", lambda v: v >= 40),
         ("R1-Zero format_rate", zero["format_rate"], ">= 0.95", lambda v: v >= 0.95),
         ("base format_rate under the template", base["format_rate"], "<= 0.05", lambda v: v <= 0.05),
-        ("lenient accuracy change (points)", 100 * (zero["accuracy_lenient"] - base["accuracy_lenient"]), ">= -3",
-         lambda v: v >= -3),
+        (
+            "lenient accuracy change (points)",
+            100 * (zero["accuracy_lenient"] - base["accuracy_lenient"]),
+            ">= -3",
+            lambda v: v >= -3,
+        ),
         ("demo wall seconds", report.get("wall_seconds", float("nan")), "< 600", lambda v: v < 600),
     ]
     print(f"{'figure':<42}{'value':>10}  {'target':<8} met")
     for name, value, target, ok in rows:
         print(f"{name:<42}{value:>10.3f}  {target:<8} {'yes' if ok(value) else 'NO'}")
-    print(f"base:    pass@1 {base['pass@1']:.3f}  lenient {base['accuracy_lenient']:.3f}  "
-          f"format {base['format_rate']:.3f}  mean length {base['mean_length']:.1f}")
-    print(f"r1_zero: pass@1 {zero['pass@1']:.3f}  lenient {zero['accuracy_lenient']:.3f}  "
-          f"format {zero['format_rate']:.3f}  cons@k {zero['cons@k']:.3f}  mean length {zero['mean_length']:.1f}")
+    print(
+        f"base:    pass@1 {base['pass@1']:.3f}  lenient {base['accuracy_lenient']:.3f}  "
+        f"format {base['format_rate']:.3f}  mean length {base['mean_length']:.1f}"
+    )
+    print(
+        f"r1_zero: pass@1 {zero['pass@1']:.3f}  lenient {zero['accuracy_lenient']:.3f}  "
+        f"format {zero['format_rate']:.3f}  cons@k {zero['cons@k']:.3f}  mean length {zero['mean_length']:.1f}"
+    )
     print(f"sampling: {json.dumps(zero['sampling'])}")
     return 0 if all(ok(v) for _, v, _, ok in rows) else 1
 

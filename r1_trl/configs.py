@@ -24,8 +24,10 @@ class R1ScriptArguments(ScriptArguments):
 
     dataset_name: str | None = field(
         default=EMBEDDED_DATASET,
-        metadata={"help": f"`{EMBEDDED_DATASET}` for the built-in bilingual task, else a Hub id or local path "
-                          "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns."},
+        metadata={
+            "help": f"`{EMBEDDED_DATASET}` for the built-in bilingual task, else a Hub id or local path "
+            "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns."
+        },
     )
     num_train_prompts: int = field(default=4000, metadata={"help": "Embedded task: number of training problems."})
     num_test_prompts: int = field(default=200, metadata={"help": "Embedded task: number of held-out problems."})
@@ -41,8 +43,10 @@ class R1ScriptArguments(ScriptArguments):
     )
     chat_format: bool = field(
         default=False,
-        metadata={"help": "Send the templated prompt as a chat turn through the tokenizer's chat template instead of "
-                          "as plain text (instruct models)."},
+        metadata={
+            "help": "Send the templated prompt as a chat turn through the tokenizer's chat template instead of "
+            "as plain text (instruct models)."
+        },
     )
     reward_funcs: list[str] = field(
         default_factory=lambda: ["accuracy", "format"],
@@ -104,16 +108,15 @@ class BaseModelArguments:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
-
-
 def _join_cpu_ranks(cfg: SFTConfig | GRPOConfig) -> None:
     """Several processes on a machine without an accelerator only form one job when `use_cpu` is set; otherwise
     every rank silently trains alone. Set it, loudly, instead of letting that happen."""
     import torch
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not cfg.use_cpu and not torch.cuda.is_available():
-        logger.warning("%s processes and no GPU: setting use_cpu=True so they train as one gloo job",
-                       os.environ["WORLD_SIZE"])
+        logger.warning(
+            "%s processes and no GPU: setting use_cpu=True so they train as one gloo job", os.environ["WORLD_SIZE"]
+        )
         cfg.use_cpu = True
 
 

@@ -82,13 +82,24 @@ def evaluate(
             for lang in sorted({lg for lg in langs if lg is not None})
         }
     result["sampling"] = {
-        "k": settings.n, "temperature": settings.temperature, "top_p": settings.top_p,
-        "max_new_tokens": settings.max_new_tokens, "seed": settings.seed, "template": template.name,
+        "k": settings.n,
+        "temperature": settings.temperature,
+        "top_p": settings.top_p,
+        "max_new_tokens": settings.max_new_tokens,
+        "seed": settings.seed,
+        "template": template.name,
     }
     result["examples"] = [
         {"prompt": p if isinstance(p, str) else p[-1]["content"], "completion": s[0].text, "solution": str(g)}
         for p, s, g in list(zip(prompts, samples, golds, strict=True))[:3]
     ]
-    logger.info("eval: pass@1 %.3f, lenient %.3f, format %.3f, cons@%d %.3f, mean length %.1f", result["pass@1"],
-                result["accuracy_lenient"], result["format_rate"], settings.n, result["cons@k"], result["mean_length"])
+    logger.info(
+        "eval: pass@1 %.3f, lenient %.3f, format %.3f, cons@%d %.3f, mean length %.1f",
+        result["pass@1"],
+        result["accuracy_lenient"],
+        result["format_rate"],
+        settings.n,
+        result["cons@k"],
+        result["mean_length"],
+    )
     return result

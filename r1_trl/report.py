@@ -20,8 +20,9 @@ def load_report(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(p.read_text())
 
 
-def update_report(path: str | os.PathLike, stage: str | None = None, entry: dict[str, Any] | None = None,
-                  **top: Any) -> dict[str, Any]:
+def update_report(
+    path: str | os.PathLike, stage: str | None = None, entry: dict[str, Any] | None = None, **top: Any
+) -> dict[str, Any]:
     """Merge a stage entry (and top-level fields) into the report, written atomically so a killed run never leaves
     a half-written file behind."""
     report = load_report(path)
@@ -41,12 +42,14 @@ def format_table(report: dict[str, Any]) -> str:
     header = f"{'stage':<20}" + "".join(f"{c:>18}" for c in COLUMNS)
     lines = [header, "-" * len(header)]
     for stage, entry in report.get("stages", {}).items():
-        cells = "".join(f"{entry[c]:>18.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>18}"
-                        for c in COLUMNS)
+        cells = "".join(
+            f"{entry[c]:>18.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>18}" for c in COLUMNS
+        )
         lines.append(f"{stage:<20}{cells}")
         for lang, sub in sorted(entry.get("per_lang", {}).items()):
-            cells = "".join(f"{sub[c]:>18.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>18}"
-                            for c in COLUMNS)
+            cells = "".join(
+                f"{sub[c]:>18.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>18}" for c in COLUMNS
+            )
             lines.append(f"{'  ' + lang:<20}{cells}")
     if "wall_seconds" in report:
         lines.append(f"wall time: {report['wall_seconds']:.0f} s")

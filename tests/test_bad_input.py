@@ -20,9 +20,17 @@ def _run(capsys, *argv):
 
 
 def _recipe(tmp_path, tiny_model_dir, **overrides):
-    lines = [f"model_name_or_path: {tiny_model_dir}", f"output_dir: {tmp_path / 'out'}", "report_to: none",
-             "per_device_train_batch_size: 8", "num_generations: 4", "max_steps: 1", "bf16: false",
-             "gradient_checkpointing: false", "num_train_prompts: 16"]
+    lines = [
+        f"model_name_or_path: {tiny_model_dir}",
+        f"output_dir: {tmp_path / 'out'}",
+        "report_to: none",
+        "per_device_train_batch_size: 8",
+        "num_generations: 4",
+        "max_steps: 1",
+        "bf16: false",
+        "gradient_checkpointing: false",
+        "num_train_prompts: 16",
+    ]
     lines += [f"{k}: {json.dumps(v)}" for k, v in overrides.items()]
     path = tmp_path / "recipe.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -40,8 +48,12 @@ def test_unknown_reward_lists_known(capsys, tmp_path, tiny_model_dir):
 
 
 def test_batch_not_divisible_shows_arithmetic(capsys, tmp_path, tiny_model_dir):
-    msg = _run(capsys, "r1_zero", "--config",
-               _recipe(tmp_path, tiny_model_dir, per_device_train_batch_size=6, num_generations=4))
+    msg = _run(
+        capsys,
+        "r1_zero",
+        "--config",
+        _recipe(tmp_path, tiny_model_dir, per_device_train_batch_size=6, num_generations=4),
+    )
     assert "6" in msg and "num_generations (4)" in msg and "= 6" in msg
 
 
@@ -54,14 +66,30 @@ def test_dataset_without_solution_column(capsys, tmp_path, tiny_model_dir):
 
 
 def test_missing_model_path(capsys, tmp_path):
-    msg = _run(capsys, "r1_zero", "--config", RECIPE, "--model_name_or_path", str(tmp_path / "nope"),
-               "--output_dir", str(tmp_path / "out"))
+    msg = _run(
+        capsys,
+        "r1_zero",
+        "--config",
+        RECIPE,
+        "--model_name_or_path",
+        str(tmp_path / "nope"),
+        "--output_dir",
+        str(tmp_path / "out"),
+    )
     assert "does not exist" in msg and "nope" in msg
 
 
 def test_unreachable_hub_model(capsys, tmp_path):
-    msg = _run(capsys, "r1_zero", "--config", RECIPE, "--model_name_or_path", "no-such-org/no-such-model",
-               "--output_dir", str(tmp_path / "out"))
+    msg = _run(
+        capsys,
+        "r1_zero",
+        "--config",
+        RECIPE,
+        "--model_name_or_path",
+        "no-such-org/no-such-model",
+        "--output_dir",
+        str(tmp_path / "out"),
+    )
     assert "no-such-org/no-such-model" in msg and "Hub" in msg
 
 

@@ -42,6 +42,19 @@ def test_rows_have_the_columns_and_both_languages():
     assert "等於多少" in zh["prompt"] or zh["prompt"].startswith("計算")
 
 
+def test_every_language_gets_every_difficulty():
+    # Regression: generation cycled through difficulties in step with the language cycle, so with two of each
+    # every English problem had one operator and every Chinese problem two.
+    rows = to_rows(make_problems(200, "test", difficulties=(1, 2)))
+    counts = {
+        (lang, d): sum(r["lang"] == lang and r["difficulty"] == d for r in rows)
+        for lang in ("en", "zh")
+        for d in (1, 2)
+    }
+    # About a quarter each; a shared cycle would leave two cells empty.
+    assert all(35 <= n <= 65 for n in counts.values()), counts
+
+
 def test_seed_style_solution_text():
     p = Problem("2 + 3 * 4", 14, ((3, "*", 4, 12), (2, "+", 12, 14)), 2)
     assert p.question("en") == "What is 2 + 3 * 4?" and p.question("zh") == "2 + 3 * 4 等於多少?"

@@ -9,10 +9,22 @@ from r1_trl.trainers import R1GRPOTrainer
 
 def _args(tmp_path, **kw):
     base = dict(
-        output_dir=str(tmp_path / "out"), max_steps=2, per_device_train_batch_size=8, num_generations=4,
-        max_completion_length=16, learning_rate=1e-2, beta=0.001, loss_type="dapo", temperature=1.0,
-        bf16=False, gradient_checkpointing=False, report_to="none", save_strategy="no", logging_steps=1,
-        use_cpu=True, seed=0,
+        output_dir=str(tmp_path / "out"),
+        max_steps=2,
+        per_device_train_batch_size=8,
+        num_generations=4,
+        max_completion_length=16,
+        learning_rate=1e-2,
+        beta=0.001,
+        loss_type="dapo",
+        temperature=1.0,
+        bf16=False,
+        gradient_checkpointing=False,
+        report_to="none",
+        save_strategy="no",
+        logging_steps=1,
+        use_cpu=True,
+        seed=0,
     )
     return R1GRPOConfig(**{**base, **kw})
 
@@ -47,8 +59,14 @@ def test_prefilled_chat_template_is_prepended_for_rewards(tmp_path, tiny_model_d
     tok.chat_template = tok.chat_template.replace("<|assistant|>\n{% endif %}", "<|assistant|>\n<think>\n{% endif %}")
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     data = Dataset.from_list(to_rows(make_problems(8, "train", difficulties=(1,))))
-    trainer = R1GRPOTrainer(model=model, reward_funcs=["format"], args=_args(tmp_path, max_steps=1),
-                            train_dataset=data, processing_class=tok, chat=True)
+    trainer = R1GRPOTrainer(
+        model=model,
+        reward_funcs=["format"],
+        args=_args(tmp_path, max_steps=1),
+        train_dataset=data,
+        processing_class=tok,
+        chat=True,
+    )
     assert trainer.prefix == "<think>\n"
     completion = "2 + 3 = 5.\n</think>\n<answer>\n5\n</answer>"
     assert trainer.reward_funcs[0]([completion]) == [1.0]

@@ -22,7 +22,8 @@ def test_saved_tokenizer_keeps_padding_side_and_template(tiny_model_dir):
     assert tok.pad_token and tok.eos_token and tok.pad_token != tok.eos_token
     out = tok.apply_chat_template(
         [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "14"}],
-        return_assistant_tokens_mask=True, return_dict=True,
+        return_assistant_tokens_mask=True,
+        return_dict=True,
     )
     masked = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
     assert tok.decode(masked) == "14<|end|>"

@@ -15,25 +15,38 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_r1_zero_under_accelerate_with_two_cpu_ranks(tmp_path, tiny_model_dir):
     recipe = tmp_path / "r1_zero.yaml"
     recipe.write_text(
-        "\n".join([
-            f"model_name_or_path: {tiny_model_dir}",
-            f"output_dir: {tmp_path / 'out'}",
-            "num_train_prompts: 32",
-            "reward_funcs: [accuracy, format, tests.conftest.length_reward]",
-            "per_device_train_batch_size: 4",
-            "num_generations: 4",
-            "max_completion_length: 12",
-            "max_steps: 2",
-            "bf16: false",
-            "gradient_checkpointing: false",
-            "report_to: none",
-            "save_strategy: 'no'",
-            "eval_after_training: false",
-        ]) + "\n"
+        "\n".join(
+            [
+                f"model_name_or_path: {tiny_model_dir}",
+                f"output_dir: {tmp_path / 'out'}",
+                "num_train_prompts: 32",
+                "reward_funcs: [accuracy, format, tests.conftest.length_reward]",
+                "per_device_train_batch_size: 4",
+                "num_generations: 4",
+                "max_completion_length: 12",
+                "max_steps: 2",
+                "bf16: false",
+                "gradient_checkpointing: false",
+                "report_to: none",
+                "save_strategy: 'no'",
+                "eval_after_training: false",
+            ]
+        )
+        + "\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
-           str(ROOT / "accelerate_configs/multi_cpu.yaml"), "-m", "r1_trl", "r1_zero", "--config", str(recipe)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        str(ROOT / "accelerate_configs/multi_cpu.yaml"),
+        "-m",
+        "r1_trl",
+        "r1_zero",
+        "--config",
+        str(recipe),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads((tmp_path / "out" / "eval.json").read_text())

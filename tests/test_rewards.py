@@ -106,9 +106,13 @@ def test_registry():
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.text(), st.binary().map(lambda b: b.decode("latin-1")),
-                 st.text(alphabet="{}\\<>/answerthink\n 0123456789", max_size=400)))
+@given(
+    st.one_of(
+        st.text(),
+        st.binary().map(lambda b: b.decode("latin-1")),
+        st.text(alphabet="{}\\<>/answerthink\n 0123456789", max_size=400),
+    )
+)
 def test_rewards_never_raise(text):
-    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]),
-                FormatReward(lenient=True)([text])):
+    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]), FormatReward(lenient=True)([text])):
         assert len(out) == 1 and out[0] in (0.0, 1.0)

@@ -97,8 +97,13 @@ class Problem:
         forms = QUESTIONS[lang]
         return forms[variant % len(forms)].format(expr=self.expression)
 
-    def chain(self, lang: str, connectives: dict[str, dict[str, str]] | None = None, mix: float = 0.0,
-              rng: random.Random | None = None) -> str:
+    def chain(
+        self,
+        lang: str,
+        connectives: dict[str, dict[str, str]] | None = None,
+        mix: float = 0.0,
+        rng: random.Random | None = None,
+    ) -> str:
         """The worked solution as free text. With `mix` > 0, each connective is taken from the other language
         with that probability: the language drift R1-Zero is known for."""
         other = "zh" if lang == "en" else "en"
@@ -137,8 +142,14 @@ def random_problem(rng: random.Random, n_ops: int, max_operand: int = 20, max_va
             return Problem(tree.render(), tree.value, tuple(tree.steps()), n_ops)
 
 
-def make_problems(n: int, split: str, seed: int = 0, difficulties: tuple[int, ...] = (1, 2, 3, 4),
-                  max_operand: int = 20, max_value: int = 200) -> list[Problem]:
+def make_problems(
+    n: int,
+    split: str,
+    seed: int = 0,
+    difficulties: tuple[int, ...] = (1, 2, 3, 4),
+    max_operand: int = 20,
+    max_value: int = 200,
+) -> list[Problem]:
     """`n` distinct problems of `split`, deterministic for a given seed, evenly spread over `difficulties`.
 
     Raises when the space is too small to supply `n` distinct problems, rather than looping forever.
@@ -152,8 +163,10 @@ def make_problems(n: int, split: str, seed: int = 0, difficulties: tuple[int, ..
     misses = dict.fromkeys(difficulties, 0)
     while len(out) < n:
         if not active:
-            raise ValueError(f"only {len(out)} distinct {split} problems exist for difficulties {difficulties} "
-                             f"and max_operand={max_operand}; ask for fewer or widen the ranges")
+            raise ValueError(
+                f"only {len(out)} distinct {split} problems exist for difficulties {difficulties} "
+                f"and max_operand={max_operand}; ask for fewer or widen the ranges"
+            )
         d = active[len(out) % len(active)]
         p = random_problem(rng, d, max_operand, max_value)
         if p.expression in seen or problem_split(p.expression) != split:
@@ -165,6 +178,9 @@ def make_problems(n: int, split: str, seed: int = 0, difficulties: tuple[int, ..
         misses[d] = 0
         seen.add(p.expression)
         out.append(p)
+    # Generation cycles through the difficulties; shuffled, a row's position (which `to_rows` turns into its
+    # language) says nothing about its difficulty.
+    rng.shuffle(out)
     return out
 
 
@@ -175,7 +191,11 @@ def to_rows(problems: list[Problem], langs: tuple[str, ...] = ("en", "zh"), seed
     for i, p in enumerate(problems):
         lang = langs[i % len(langs)]
         rows.append(
-            {"prompt": p.question(lang, rng.randrange(2)), "solution": str(p.answer), "lang": lang,
-             "difficulty": p.difficulty}
+            {
+                "prompt": p.question(lang, rng.randrange(2)),
+                "solution": str(p.answer),
+                "lang": lang,
+                "difficulty": p.difficulty,
+            }
         )
     return rows

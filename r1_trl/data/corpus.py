@@ -86,7 +86,8 @@ def _prose(rng: random.Random, lang: str, salad: bool = True) -> str:
     # A long, varied preamble teaches the model to find the question after text it cannot use, which is what
     # the R1-Zero template is to a base model.
     pool = PROSE[lang] + template_free_sentences(lang)
-    parts = rng.sample(pool, rng.randint(1, 3)) + [_word_salad(rng, lang) for _ in range(rng.randint(0, 3) if salad else 0)]
+    salads = [_word_salad(rng, lang) for _ in range(rng.randint(0, 3) if salad else 0)]
+    parts = rng.sample(pool, rng.randint(1, 3)) + salads
     rng.shuffle(parts)
     return JOINER[lang].join(parts)
 
@@ -119,7 +120,8 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
             doc = f"{q} {p.answer}" if rng.random() < 0.5 else f"{p.expression} = {p.answer}"
         elif kind == "drill":
             doc = " ".join(
-                f"{a} {op} {b} = {r}." for step in range(rng.randint(2, 5))
+                f"{a} {op} {b} = {r}."
+                for step in range(rng.randint(2, 5))
                 for (a, op, b, r) in random_problem(rng, 1, spec.max_operand, spec.max_value).steps
             )
         else:

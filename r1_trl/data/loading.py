@@ -18,8 +18,14 @@ REQUIRED_COLUMNS = ("prompt", "solution")
 
 def _embedded(args: R1ScriptArguments, split: str) -> Dataset:
     n = args.num_train_prompts if split == "train" else args.num_test_prompts
-    problems = make_problems(n, split, seed=args.task_seed, difficulties=tuple(args.difficulties),
-                             max_operand=args.max_operand, max_value=args.max_value)
+    problems = make_problems(
+        n,
+        split,
+        seed=args.task_seed,
+        difficulties=tuple(args.difficulties),
+        max_operand=args.max_operand,
+        max_value=args.max_value,
+    )
     return Dataset.from_list(to_rows(problems, tuple(args.langs), seed=args.task_seed))
 
 
@@ -36,6 +42,8 @@ def load_prompts(args: R1ScriptArguments, split: str, required: tuple[str, ...] 
             raise ValueError(f"cannot load dataset {args.dataset_name!r} split {name!r}: {first}") from err
     missing = [c for c in required if c not in ds.column_names]
     if missing:
-        raise ValueError(f"dataset {args.dataset_name!r} ({split}) has no {', '.join(map(repr, missing))} column; "
-                         f"its columns are {ds.column_names}")
+        raise ValueError(
+            f"dataset {args.dataset_name!r} ({split}) has no {', '.join(map(repr, missing))} column; "
+            f"its columns are {ds.column_names}"
+        )
     return ds

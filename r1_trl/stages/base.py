@@ -45,9 +45,16 @@ def main(argv: Sequence[str]) -> dict:
         tokenizer = build_tokenizer(docs + [R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH], base_args.vocab_size)
     model = build_model(base_args.model_preset, tokenizer, seed=training_args.seed)
     logger.info("%s: %.2fM parameters", base_args.model_preset, sum(p.numel() for p in model.parameters()) / 1e6)
-    trainer = R1SFTTrainer(model=model, args=training_args, train_dataset=Dataset.from_dict({"text": docs}),
-                           processing_class=tokenizer)
+    trainer = R1SFTTrainer(
+        model=model, args=training_args, train_dataset=Dataset.from_dict({"text": docs}), processing_class=tokenizer
+    )
     train_resumable(trainer)
     evaluator = make_evaluator(script_args, tokenizer) if script_args.eval_after_training else None
-    return finish_stage(trainer, "base", evaluator, script_args.report_path, started,
-                        extra={"num_parameters": sum(p.numel() for p in model.parameters())})
+    return finish_stage(
+        trainer,
+        "base",
+        evaluator,
+        script_args.report_path,
+        started,
+        extra={"num_parameters": sum(p.numel() for p in model.parameters())},
+    )

@@ -64,12 +64,19 @@ def parse_recipe(types: Sequence[type], argv: Sequence[str], foreign: Sequence[t
 
 
 def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:
-    return SamplingSettings(n=args.eval_k, temperature=args.eval_temperature, top_p=args.eval_top_p,
-                            max_new_tokens=args.eval_max_tokens, batch_size=args.eval_generation_batch, seed=seed)
+    return SamplingSettings(
+        n=args.eval_k,
+        temperature=args.eval_temperature,
+        top_p=args.eval_top_p,
+        max_new_tokens=args.eval_max_tokens,
+        batch_size=args.eval_generation_batch,
+        seed=seed,
+    )
 
 
-def make_evaluator(args: R1ScriptArguments, tokenizer: Any, chat: bool = False, prefix: str = ""
-                   ) -> Callable[[Any], dict[str, Any]]:
+def make_evaluator(
+    args: R1ScriptArguments, tokenizer: Any, chat: bool = False, prefix: str = ""
+) -> Callable[[Any], dict[str, Any]]:
     """A function of the model that evaluates it on the recipe's held-out prompts."""
     test = load_prompts(args, "test")
     if args.eval_prompts is not None:

@@ -36,8 +36,9 @@ def main(argv: Sequence[str]) -> dict:
     prefix = ""
     if script_args.chat_format:
         template = get_template(script_args.template)
-        rendered = tokenizer.apply_chat_template(template.as_conversation("?"), tokenize=False,
-                                                 add_generation_prompt=True)
+        rendered = tokenizer.apply_chat_template(
+            template.as_conversation("?"), tokenize=False, add_generation_prompt=True
+        )
         prefix = prefilled_prefix(rendered, template.response_format)
     result = make_evaluator(script_args, tokenizer, chat=script_args.chat_format, prefix=prefix)(model)
     output = Path(known.output) if known.output else Path(known.model) / "eval.json"

@@ -25,8 +25,13 @@ def run_grpo(stage: str, argv: Sequence[str]) -> dict:
     started = time.time()
     remote = training_args.trust_remote_code
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
-    model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto",
-                           revision=model_args.model_revision, attn_implementation=model_args.attn_implementation)
+    model = load_causal_lm(
+        model_args.model_name_or_path,
+        remote,
+        dtype=model_args.dtype or "auto",
+        revision=model_args.model_revision,
+        attn_implementation=model_args.attn_implementation,
+    )
     train = load_prompts(script_args, "train")
     trainer = R1GRPOTrainer(
         model=model,

@@ -32,8 +32,9 @@ def align_eos(model: Any, tokenizer: PreTrainedTokenizerBase) -> None:
 
 
 class R1SFTTrainer(SFTTrainer):
-    def __init__(self, model: Any, args: Any, train_dataset: Dataset, processing_class: PreTrainedTokenizerBase,
-                 **kwargs: Any):
+    def __init__(
+        self, model: Any, args: Any, train_dataset: Dataset, processing_class: PreTrainedTokenizerBase, **kwargs: Any
+    ):
         columns = set(train_dataset.column_names)
         text_field = getattr(args, "dataset_text_field", "text")
         shapes = ((text_field,),) + TEXT_SHAPES[1:]
@@ -42,5 +43,6 @@ class R1SFTTrainer(SFTTrainer):
             raise ValueError(f"the SFT dataset needs columns {wanted}; it has {sorted(columns)}")
         if not isinstance(model, str):
             align_eos(model, processing_class)
-        super().__init__(model=model, args=args, train_dataset=train_dataset, processing_class=processing_class,
-                         **kwargs)
+        super().__init__(
+            model=model, args=args, train_dataset=train_dataset, processing_class=processing_class, **kwargs
+        )
