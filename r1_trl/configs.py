@@ -53,6 +53,44 @@ class R1ScriptArguments(ScriptArguments):
         metadata={"help": "Reward names from the registry, or dotted import paths (`my_pkg.rewards.fn`)."},
     )
     reward_timeout_s: float = field(default=5.0, metadata={"help": "Per-completion time bound of answer checking."})
+    # Reward parameters, with open-r1's field names so its recipes carry over. Lengths are in tokens.
+    cosine_min_value_wrong: float = field(
+        default=-1.0, metadata={"help": "cosine: reward of a wrong answer at 0 length."}
+    )
+    cosine_max_value_wrong: float = field(
+        default=-0.5, metadata={"help": "cosine: reward of a wrong answer at cosine_max_len tokens."}
+    )
+    cosine_min_value_correct: float = field(
+        default=0.5, metadata={"help": "cosine: reward of a right answer at cosine_max_len tokens."}
+    )
+    cosine_max_value_correct: float = field(
+        default=1.0, metadata={"help": "cosine: reward of a right answer at 0 length."}
+    )
+    cosine_max_len: int = field(default=1000, metadata={"help": "cosine: length (tokens) where the curve ends."})
+    repetition_n_grams: int = field(default=3, metadata={"help": "repetition_penalty: n-gram size."})
+    repetition_max_penalty: float = field(
+        default=-1.0, metadata={"help": "repetition_penalty: penalty when every n-gram repeats (<= 0)."}
+    )
+    repetition_language: str = field(
+        default="en", metadata={"help": "repetition_penalty: 'en' splits words on spaces, 'zh' per character."}
+    )
+    max_completion_len: int | None = field(
+        default=None,
+        metadata={"help": "soft_overlong_punishment: L_max in tokens (None: the recipe's max_completion_length)."},
+    )
+    soft_punish_cache: int | None = field(
+        default=None,
+        metadata={
+            "help": "soft_overlong_punishment: the soft zone before L_max, in tokens (None: a quarter of L_max)."
+        },
+    )
+    reward_model_name_or_path: str | None = field(
+        default=None, metadata={"help": "reward_model: a sequence-classification model (local path or Hub id)."}
+    )
+    reward_model_scope: str = field(
+        default="summary",
+        metadata={"help": "reward_model: 'summary' scores the text after </think>, 'full' the whole response."},
+    )
     eval_k: int = field(default=4, metadata={"help": "Evaluation: samples per held-out prompt."})
     eval_prompts: int | None = field(
         default=None, metadata={"help": "Evaluation: number of held-out prompts (None: the whole test split)."}
@@ -75,10 +113,41 @@ class R1ScriptArguments(ScriptArguments):
             unknown = sorted(set(self.langs) - {"en", "zh"})
             if unknown:
                 raise ValueError(f"langs: the embedded task speaks 'en' and 'zh', not {unknown}")
+        if self.repetition_max_penalty > 0:
+            raise ValueError(
+                f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"
+            )
+        if self.reward_model_scope not in ("summary", "full"):
+            raise ValueError(f"reward_model_scope must be 'summary' or 'full', got {self.reward_model_scope!r}")
         if self.eval_k < 1:
             raise ValueError(f"eval_k must be at least 1, got {self.eval_k}")
         if not 0 < self.eval_top_p <= 1:
             raise ValueError(f"eval_top_p must be in (0, 1], got {self.eval_top_p}")
+
+    REWARD_PARAM_FIELDS = (
+        "cosine_min_value_wrong",
+        "cosine_max_value_wrong",
+        "cosine_min_value_correct",
+        "cosine_max_value_correct",
+        "cosine_max_len",
+        "repetition_n_grams",
+        "repetition_max_penalty",
+        "repetition_language",
+        "max_completion_len",
+        "soft_punish_cache",
+        "reward_model_name_or_path",
+        "reward_model_scope",
+    )
+
+    def reward_params(self, max_completion_length: int | None = None) -> dict:
+        """The params every reward factory picks its own from; see `r1_trl.rewards.registry`."""
+        params = {name: getattr(self, name) for name in self.REWARD_PARAM_FIELDS}
+        params["timeout_s"] = self.reward_timeout_s
+        if params["max_completion_len"] is None:
+            params["max_completion_len"] = max_completion_length or 1024
+        if params["soft_punish_cache"] is None:
+            params["soft_punish_cache"] = params["max_completion_len"] // 4
+        return params
 
 
 @dataclass

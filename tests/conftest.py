@@ -31,3 +31,27 @@ def tiny_model_dir(tmp_path_factory, tiny_tokenizer):
 def length_reward(completions, **kwargs):
     """Varies across a group even for an untrained model, so GRPO gets a non-zero advantage."""
     return [min(len(c if isinstance(c, str) else str(c)), 50) / 50 for c in completions]
+
+
+@pytest.fixture(scope="session")
+def tiny_reward_model_dir(tmp_path_factory, tiny_tokenizer):
+    """An untrained one-logit sequence classifier: enough to exercise the reward_model reward end to end."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForSequenceClassification
+
+    path = tmp_path_factory.mktemp("tiny-rm")
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=len(tiny_tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        num_labels=1,
+        pad_token_id=tiny_tokenizer.pad_token_id,
+        max_position_embeddings=1024,
+    )
+    Qwen2ForSequenceClassification(config).save_pretrained(path)
+    tiny_tokenizer.save_pretrained(path)
+    return str(path)

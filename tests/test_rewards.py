@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from r1_trl.rewards import (
+    REWARDS,
     AccuracyReward,
     FormatReward,
     accuracy_reward,
@@ -99,7 +100,7 @@ def test_registry():
     assert funcs[0].timeout_s == 2.0
     assert get_reward_func("tests.conftest.length_reward")(["abc"]) == [0.06]
     assert isinstance(get_reward_func("r1_trl.rewards.format.FormatReward"), FormatReward)
-    with pytest.raises(ValueError, match="unknown reward 'acc'; known rewards: accuracy, format"):
+    with pytest.raises(ValueError, match="unknown reward 'acc'; known rewards: accuracy, cosine, format, "):
         get_reward_func("acc")
     with pytest.raises(ValueError, match="cannot import reward 'no_such_pkg.fn'"):
         get_reward_func("no_such_pkg.fn")
@@ -116,3 +117,25 @@ def test_registry():
 def test_rewards_never_raise(text):
     for out in (accuracy_reward([text], solution=["14"]), format_reward([text]), FormatReward(lenient=True)([text])):
         assert len(out) == 1 and out[0] in (0.0, 1.0)
+
+
+def test_every_registered_reward_builds_from_recipe_params_and_pickles(tiny_reward_model_dir):
+    from r1_trl.configs import R1ScriptArguments
+
+    args = R1ScriptArguments(cosine_max_len=64, repetition_n_grams=2, reward_model_name_or_path=tiny_reward_model_dir)
+    params = args.reward_params(max_completion_length=80)
+    assert params["max_completion_len"] == 80 and params["cosine_max_len"] == 64
+    for name in REWARDS:
+        reward = get_reward_func(name, **params)
+        assert reward.__name__ == name
+        again = pickle.loads(pickle.dumps(reward))
+        kwargs = {"solution": ["14"], "lang": ["zh"], "prompts": ["2 + 3 * 4 等於多少?"], "completion_ids": [[1] * 30]}
+        assert again([SEED_GOOD], **kwargs) == reward([SEED_GOOD], **kwargs)
+    assert get_reward_func("cosine", **params).max_len == 64
+    assert get_reward_func("repetition_penalty", **params).ngram_size == 2
+    assert get_reward_func("soft_overlong_punishment", **params).max_completion_len == 80
+
+
+def test_reward_model_without_a_path_is_named():
+    with pytest.raises(ValueError, match="reward_model_name_or_path"):
+        get_reward_func("reward_model")

@@ -1,28 +1,65 @@
-"""Rule-based rewards for GRPO: accuracy against a gold answer and the response format, plus the registry that
-resolves the names recipes use. Every reward takes TRL's `completions` (strings or conversations) and returns one
-float (or None) per completion."""
+"""Rewards for GRPO, one module per family, all reachable by name through `REWARDS` (see `registry.py`).
+
+Every reward takes TRL's call, `completions` (strings or conversations) plus the dataset columns as keyword
+arguments, and returns one float per completion, or None where it does not apply. None ever raises on a
+completion or evaluates model text. `r1_trl.rewards.open_r1` keeps open-r1's function names and call shapes.
+"""
 
 from ._text import completion_text, last_boxed, last_number, parse_number
 from ._timeout import run_bounded, shutdown_worker
-from .accuracy import AccuracyReward, accuracy_reward, answers_match, extract_answer
-from .format import FormatReward, format_reward
+from .accuracy import AccuracyReward, answers_match, extract_answer
+from .base import Reward
+from .format import FormatReward
+from .language import LanguageConsistencyReward, detect_language
+from .length import CosineReward, LengthReward, SoftOverlongPunishment
+from .open_r1 import (
+    accuracy_reward,
+    format_reward,
+    get_cosine_scaled_reward,
+    get_repetition_penalty_reward,
+    get_soft_overlong_punishment,
+    language_consistency_reward,
+    len_reward,
+    reasoning_steps_reward,
+    tag_count_reward,
+)
 from .registry import REWARDS, RewardFunc, get_reward_func, get_reward_funcs
+from .repetition import RepetitionPenaltyReward
+from .reward_model import RewardModelReward
+from .tags import ReasoningStepsReward, TagCountReward
 
 __all__ = [
     "REWARDS",
     "AccuracyReward",
+    "CosineReward",
     "FormatReward",
+    "LanguageConsistencyReward",
+    "LengthReward",
+    "ReasoningStepsReward",
+    "RepetitionPenaltyReward",
+    "Reward",
     "RewardFunc",
+    "RewardModelReward",
+    "SoftOverlongPunishment",
+    "TagCountReward",
     "accuracy_reward",
     "answers_match",
     "completion_text",
+    "detect_language",
     "extract_answer",
     "format_reward",
+    "get_cosine_scaled_reward",
+    "get_repetition_penalty_reward",
     "get_reward_func",
     "get_reward_funcs",
+    "get_soft_overlong_punishment",
+    "language_consistency_reward",
     "last_boxed",
     "last_number",
+    "len_reward",
     "parse_number",
+    "reasoning_steps_reward",
     "run_bounded",
     "shutdown_worker",
+    "tag_count_reward",
 ]

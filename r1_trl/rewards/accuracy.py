@@ -1,35 +1,48 @@
-"""`accuracy`: does the one `<answer>` block hold the gold answer? Exact for numbers, math-verify for LaTeX."""
+"""`accuracy`: is the completion's answer the gold answer? Exact for numbers, math-verify (gold first) for LaTeX."""
 
 from __future__ import annotations
 
 import functools
-import logging
 from typing import Any
 
 from ..templates import TAG_FORMAT, ResponseFormat
-from ._text import completion_text, last_boxed, parse_number
+from ._text import last_boxed, parse_number
 from ._timeout import run_bounded
+from .base import Reward
 
-__all__ = ["AccuracyReward", "accuracy_reward", "answers_match", "extract_answer"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["AccuracyReward", "answers_match", "extract_answer"]
 
 # A real answer is short; a long one is a hack or a ramble, and symbolic parsing of it only burns the time bound.
 MAX_SYMBOLIC_ANSWER_CHARS = 1000
 _MATH_DELIMITERS = ("$", "\\(", "\\[", "\\boxed")
 
 
-def extract_answer(text: str, response_format: ResponseFormat = TAG_FORMAT) -> str | None:
-    """The content of the single `<answer>` block, or of the last `\\boxed{}` inside it; None when there is no
-    block or several (several answers are a known reward hack) or it is empty."""
+def extract_answer(text: str, response_format: ResponseFormat = TAG_FORMAT, require_tags: bool = True) -> str | None:
+    """The answer a completion gives: the content of its single `<answer>` block (the last `\\boxed{}` in it if
+    any), or, when `require_tags` is off and there is no answer tag at all, the last `\\boxed{}` anywhere.
+
+    None when there is no answer, when it is empty, or when the completion has several answer blocks or stray
+    answer tags (several answers are a known reward hack). Reasoning tags left inside the answer are stripped.
+    """
     if not isinstance(text, str):
         return None
-    span = response_format.answer_span(text)
-    if span is None:
+    opened, closed = text.count(response_format.answer_open), text.count(response_format.answer_close)
+    if opened or closed:
+        span = response_format.answer_span(text)
+        if span is None:
+            return None
+    elif require_tags:
+        # The template asked for tags: a right number outside them is not an answer.
         return None
+    else:
+        span = last_boxed(text)
+        if span is None:
+            return None
     boxed = last_boxed(span)
-    answer = (boxed if boxed is not None else span).strip()
-    return answer or None
+    answer = boxed if boxed is not None else span
+    for tag in response_format.tags:
+        answer = answer.replace(tag, " ")
+    return answer.strip() or None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -100,35 +113,28 @@ def answers_match(gold: Any, answer: str | None, timeout_s: float = 5.0) -> bool
     return run_bounded(_symbolic_match, (gold, answer), timeout_s, default=False)
 
 
-class AccuracyReward:
-    """1.0 when the single `<answer>` block holds the gold answer, 0.0 otherwise (an answer outside the tags does
-    not count), None when the gold answer is unreadable. Needs the dataset's `solution` column."""
+class AccuracyReward(Reward):
+    """1.0 when the completion's answer is the gold answer, 0.0 otherwise, None when the gold answer is unreadable.
 
+    The answer is the single `<answer>` block's content (or its last `\\boxed{}`); with `require_tags=False`, for
+    templates that do not ask for tags, a completion without answer tags is judged by its last `\\boxed{}`.
+    Needs the dataset's `solution` column.
+    """
+
+    name = "accuracy"
     required_columns = ("solution",)
 
-    def __init__(self, response_format: ResponseFormat = TAG_FORMAT, timeout_s: float = 5.0):
+    def __init__(
+        self, response_format: ResponseFormat = TAG_FORMAT, timeout_s: float = 5.0, require_tags: bool = True
+    ):
+        super().__init__()
+        if timeout_s <= 0:
+            raise ValueError(f"accuracy: timeout_s must be positive, got {timeout_s}")
         self.response_format = response_format
         self.timeout_s = float(timeout_s)
-        self.__name__ = "accuracy"
+        self.require_tags = bool(require_tags)
 
-    def __repr__(self) -> str:
-        return f"AccuracyReward(response_format={self.response_format!r}, timeout_s={self.timeout_s})"
-
-    def __call__(self, completions: list[Any], solution: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
-        if solution is None:
-            raise ValueError(
-                "accuracy reward needs a 'solution' column with the gold answers; the dataset passed none"
-            )
-        scores: list[float | None] = []
-        for completion, gold in zip(completions, solution, strict=True):
-            try:
-                answer = extract_answer(completion_text(completion), self.response_format)
-                match = answers_match(gold, answer, self.timeout_s)
-            except Exception:  # a reward must never take training down; an unreadable answer scores 0
-                logger.exception("accuracy check failed on a completion; scoring it 0")
-                match = False
-            scores.append(None if match is None else float(match))
-        return scores
-
-
-accuracy_reward = AccuracyReward()
+    def score(self, text: str, solution: Any = None, **row: Any) -> float | None:
+        answer = extract_answer(text, self.response_format, self.require_tags)
+        match = answers_match(solution, answer, self.timeout_s)
+        return None if match is None else float(match)

@@ -1,4 +1,7 @@
-"""Reward names as recipes write them, resolved through one table; dotted import paths reach user rewards."""
+"""Reward names as recipes write them, resolved through one table; dotted import paths reach user rewards.
+
+Modules load on first use, so a recipe that never names `reward_model` never imports a model class for it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..templates import TAG_FORMAT, ResponseFormat
-from .accuracy import AccuracyReward
 from .format import FormatReward
 
 __all__ = ["REWARDS", "RewardFunc", "get_reward_func", "get_reward_funcs"]
@@ -16,20 +18,116 @@ __all__ = ["REWARDS", "RewardFunc", "get_reward_func", "get_reward_funcs"]
 RewardFunc = Callable[..., list[float | None]]
 
 
-def _format(response_format: ResponseFormat = TAG_FORMAT) -> FormatReward:
+# Each factory takes the recipe's own field names (`cosine_max_len`, `repetition_n_grams`, ...), so one flat set of
+# params from the recipe configures every reward, and a param meant for one reward cannot leak into another.
+def _accuracy(response_format: ResponseFormat = TAG_FORMAT, timeout_s: float = 5.0, require_tags: bool = True):
+    from .accuracy import AccuracyReward
+
+    return AccuracyReward(response_format, timeout_s=timeout_s, require_tags=require_tags)
+
+
+def _format(response_format: ResponseFormat = TAG_FORMAT):
     # The name picks the variant: a shared `lenient` param must not turn `format` into `format_lenient`.
     return FormatReward(response_format, lenient=False)
 
 
-def _format_lenient(response_format: ResponseFormat = TAG_FORMAT) -> FormatReward:
+def _format_lenient(response_format: ResponseFormat = TAG_FORMAT):
     return FormatReward(response_format, lenient=True)
 
 
-# Factories, not instances: each trainer gets rewards built with its own template's response format and bounds.
+def _tag_count(response_format: ResponseFormat = TAG_FORMAT):
+    from .tags import TagCountReward
+
+    return TagCountReward(response_format)
+
+
+def _reasoning_steps():
+    from .tags import ReasoningStepsReward
+
+    return ReasoningStepsReward()
+
+
+def _length(response_format: ResponseFormat = TAG_FORMAT, timeout_s: float = 5.0):
+    from .length import LengthReward
+
+    return LengthReward(response_format=response_format, timeout_s=timeout_s)
+
+
+def _cosine(
+    response_format: ResponseFormat = TAG_FORMAT,
+    timeout_s: float = 5.0,
+    cosine_min_value_wrong: float = -1.0,
+    cosine_max_value_wrong: float = -0.5,
+    cosine_min_value_correct: float = 0.5,
+    cosine_max_value_correct: float = 1.0,
+    cosine_max_len: int = 1000,
+):
+    from .length import CosineReward
+
+    return CosineReward(
+        min_value_wrong=cosine_min_value_wrong,
+        max_value_wrong=cosine_max_value_wrong,
+        min_value_correct=cosine_min_value_correct,
+        max_value_correct=cosine_max_value_correct,
+        max_len=cosine_max_len,
+        response_format=response_format,
+        timeout_s=timeout_s,
+    )
+
+
+def _repetition_penalty(
+    repetition_n_grams: int = 3, repetition_max_penalty: float = -1.0, repetition_language: str = "en"
+):
+    from .repetition import RepetitionPenaltyReward
+
+    return RepetitionPenaltyReward(
+        ngram_size=repetition_n_grams, max_penalty=repetition_max_penalty, language=repetition_language
+    )
+
+
+def _soft_overlong_punishment(max_completion_len: int = 1024, soft_punish_cache: int = 256):
+    from .length import SoftOverlongPunishment
+
+    return SoftOverlongPunishment(max_completion_len=max_completion_len, soft_punish_cache=soft_punish_cache)
+
+
+def _language_consistency(response_format: ResponseFormat = TAG_FORMAT):
+    from .language import LanguageConsistencyReward
+
+    return LanguageConsistencyReward(response_format=response_format)
+
+
+def _reward_model(
+    reward_model_name_or_path: str | None = None,
+    reward_model_scope: str = "summary",
+    response_format: ResponseFormat = TAG_FORMAT,
+    trust_remote_code: bool = False,
+):
+    from .reward_model import RewardModelReward
+
+    if not reward_model_name_or_path:
+        raise ValueError("reward 'reward_model' needs reward_model_name_or_path (a local path or Hub id)")
+    return RewardModelReward(
+        reward_model_name_or_path,
+        scope=reward_model_scope,
+        response_format=response_format,
+        trust_remote_code=trust_remote_code,
+    )
+
+
+# Factories, not instances: each trainer gets rewards built with its own template's response format and params.
 REWARDS: dict[str, Callable[..., RewardFunc]] = {
-    "accuracy": AccuracyReward,
+    "accuracy": _accuracy,
     "format": _format,
     "format_lenient": _format_lenient,
+    "tag_count": _tag_count,
+    "reasoning_steps": _reasoning_steps,
+    "length": _length,
+    "cosine": _cosine,
+    "repetition_penalty": _repetition_penalty,
+    "soft_overlong_punishment": _soft_overlong_punishment,
+    "language_consistency": _language_consistency,
+    "reward_model": _reward_model,
 }
 
 _DOTTED_HINT = "or a dotted import path like my_pkg.rewards.fn"

@@ -41,7 +41,7 @@ def run_grpo(stage: str, argv: Sequence[str]) -> dict:
         processing_class=tokenizer,
         template=script_args.template,
         chat=script_args.chat_format,
-        reward_params={"timeout_s": script_args.reward_timeout_s},
+        reward_params=script_args.reward_params(training_args.max_completion_length),
         log_samples=script_args.log_samples,
     )
     train_resumable(trainer)
