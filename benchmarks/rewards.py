@@ -109,8 +109,8 @@ def throughput(n: int) -> bool:
     return ours_rate >= base_rate and not differ
 
 
-def _slowest(reward, examples: int) -> tuple[float, str]:
-    worst = [0.0, ""]
+def _slowest(reward, examples: int) -> tuple[float, str, int]:
+    worst = [0.0, "", 0]
 
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(text=HOSTILE)
@@ -124,11 +124,12 @@ def _slowest(reward, examples: int) -> tuple[float, str]:
             completion_ids=[list(range(len(text) % 97))],
         )
         dt = time.perf_counter() - t
+        worst[2] += 1
         if dt > worst[0]:
             worst[0], worst[1] = dt, text[:40]
 
     run()
-    return worst[0], worst[1]
+    return worst[0], worst[1], worst[2]
 
 
 def worst_latency(examples: int, model_dir: str) -> bool:
@@ -142,12 +143,12 @@ def worst_latency(examples: int, model_dir: str) -> bool:
         if name == "reward_model":
             bound = 5.0
         started = time.perf_counter()
-        worst, text = _slowest(reward, examples)
+        worst, text, count = _slowest(reward, examples)
         met = worst <= bound
         ok &= met
         print(
             f"  {name:<26} worst {worst * 1000:9.1f} ms  bound {bound * 1000:7.0f} ms  "
-            f"{'ok' if met else 'OVER'}  ({time.perf_counter() - started:.0f} s total; worst on {text!r})"
+            f"{'ok' if met else 'OVER'}  ({count} examples, {time.perf_counter() - started:.0f} s; worst on {text!r})"
         )
     return ok
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 __all__ = [
     "R1_ZERO_TEMPLATE_EN",
     "R1_ZERO_TEMPLATE_ZH",
+    "READABLE_FORMAT",
+    "ReadableFormat",
     "ResponseFormat",
     "TAG_FORMAT",
     "Template",
@@ -89,8 +91,74 @@ class ResponseFormat:
         end = text.index(self.answer_close)
         return text[start:end].strip() if end > start else None
 
+    def marks_answer(self, text: str) -> bool:
+        """Whether the text tries to mark an answer at all (an answer tag anywhere)."""
+        return self.answer_open in text or self.answer_close in text
+
 
 TAG_FORMAT = ResponseFormat()
+
+
+@dataclass(frozen=True)
+class ReadableFormat:
+    """`|special_token|\\n reasoning \\n|special_token|\\n summary`: DeepSeek-R1's readable cold-start format.
+
+    The same interface as `ResponseFormat`, so the format and accuracy rewards follow whichever format a recipe's
+    template selects. The separator opens and closes the reasoning, so it appears exactly twice; the summary ends
+    the response and holds the final answer (the accuracy reward reads its last `\\boxed{}` or number).
+    """
+
+    separator: str = "|special_token|"
+    answer_in_prose: bool = True
+
+    @property
+    def think_open(self) -> str:
+        return self.separator
+
+    @property
+    def think_close(self) -> str:
+        return self.separator
+
+    # No answer tags: the summary after the second separator is the answer's place.
+    answer_open: str = ""
+    answer_close: str = ""
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return (self.separator, self.separator)
+
+    def render(self, reasoning: str, summary: str) -> str:
+        return f"{self.separator}\n{reasoning}\n{self.separator}\n{summary}"
+
+    def parse(self, text: str, lenient: bool = False) -> tuple[str, str] | None:
+        """(reasoning, summary), or None unless the text is one separator-delimited reasoning block followed by a
+        summary, both non-empty. Strict mode wants the newlines `render` writes; lenient takes any whitespace."""
+        sep = self.separator
+        s = text.strip()
+        if s.count(sep) != 2 or not s.startswith(sep):
+            return None
+        second = s.index(sep, len(sep))
+        reasoning, summary = s[len(sep) : second], s[second + len(sep) :]
+        if not lenient:
+            ok = len(reasoning) >= 2 and reasoning[0] == reasoning[-1] == "\n" and summary.startswith("\n")
+            if not ok:
+                return None
+        reasoning, summary = reasoning.strip(), summary.strip()
+        return (reasoning, summary) if reasoning and summary else None
+
+    def matches(self, text: str, lenient: bool = False) -> bool:
+        return self.parse(text, lenient) is not None
+
+    def answer_span(self, text: str) -> str | None:
+        """The summary of a well-formed response (whitespace-tolerant); None otherwise."""
+        parsed = self.parse(text, lenient=True)
+        return parsed[1] if parsed else None
+
+    def marks_answer(self, text: str) -> bool:
+        return self.separator in text
+
+
+READABLE_FORMAT = ReadableFormat()
 
 
 @dataclass(frozen=True)
@@ -99,7 +167,7 @@ class Template:
 
     name: str
     texts: dict[str, str]
-    response_format: ResponseFormat = TAG_FORMAT
+    response_format: ResponseFormat | ReadableFormat = TAG_FORMAT
     default_lang: str = "en"
 
     def text_for(self, lang: str | None) -> str:
@@ -120,6 +188,8 @@ TEMPLATES: dict[str, Template] = {
     "r1_zero_zh": Template("r1_zero_zh", {"zh": R1_ZERO_TEMPLATE_ZH}, default_lang="zh"),
     # The question as it is, for models that already know the response shape.
     "plain": Template("plain", {"en": "{prompt}"}),
+    # The question as it is, answered in the readable format: the cold-start and later stages.
+    "readable": Template("readable", {"en": "{prompt}"}, response_format=READABLE_FORMAT),
 }
 
 
@@ -129,7 +199,7 @@ def get_template(name: str) -> Template:
     return TEMPLATES[name]
 
 
-def prefilled_prefix(generation_prompt: str, fmt: ResponseFormat = TAG_FORMAT) -> str:
+def prefilled_prefix(generation_prompt: str, fmt: ResponseFormat | ReadableFormat = TAG_FORMAT) -> str:
     """What the chat template already wrote of the response (e.g. DeepSeek-R1's `<think>\\n`), to prepend to
     completions before checking them; '' when nothing was prefilled."""
     tail = generation_prompt.rstrip(" ")

@@ -46,3 +46,24 @@ def test_unknown_template_names_the_known_ones():
 
     with pytest.raises(ValueError, match="r1_zero"):
         get_template("r1-zero")
+
+
+def test_readable_format_round_trip_and_rewards_follow_it():
+    from r1_trl.rewards import AccuracyReward, FormatReward, TagCountReward
+    from r1_trl.templates import READABLE_FORMAT, ReadableFormat, get_template
+
+    text = READABLE_FORMAT.render("First, 3 * 4 = 12. Then 2 + 12 = 14.", "The answer is 14.")
+    assert text == "|special_token|\nFirst, 3 * 4 = 12. Then 2 + 12 = 14.\n|special_token|\nThe answer is 14."
+    assert READABLE_FORMAT.parse(text) == ("First, 3 * 4 = 12. Then 2 + 12 = 14.", "The answer is 14.")
+    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14") is None
+    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14", lenient=True) == ("x", "14")
+    assert READABLE_FORMAT.parse("|special_token|\n\n|special_token|\n14") is None  # empty reasoning
+    assert READABLE_FORMAT.parse(text + "|special_token|") is None
+    fmt = get_template("readable").response_format
+    assert fmt is READABLE_FORMAT
+    assert FormatReward(fmt)([text, "<think>\nx\n</think>\n<answer>\n14\n</answer>"]) == [1.0, 0.0]
+    assert AccuracyReward(fmt)([text, text.replace("14.", "15.")], solution=["14", "14"]) == [1.0, 0.0]
+    assert AccuracyReward(fmt)(["The answer is 14."], solution=["14"]) == [0.0]
+    assert TagCountReward(fmt)([text, text + "|special_token|"]) == [1.0, 0.0]
+    custom = ReadableFormat(separator="<sep>")
+    assert custom.parse("<sep>\nx\n<sep>\n14") == ("x", "14")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ..templates import TAG_FORMAT, ResponseFormat
-from ._text import last_boxed, parse_number
+from ..templates import TAG_FORMAT, ReadableFormat, ResponseFormat
+from ._text import last_boxed, last_number, parse_number
 from ._timeout import run_bounded
 from .base import Reward
 
@@ -17,7 +17,9 @@ MAX_SYMBOLIC_ANSWER_CHARS = 1000
 _MATH_DELIMITERS = ("$", "\\(", "\\[", "\\boxed")
 
 
-def extract_answer(text: str, response_format: ResponseFormat = TAG_FORMAT, require_tags: bool = True) -> str | None:
+def extract_answer(
+    text: str, response_format: ResponseFormat | ReadableFormat = TAG_FORMAT, require_tags: bool = True
+) -> str | None:
     """The answer a completion gives: the content of its single `<answer>` block (the last `\\boxed{}` in it if
     any), or, when `require_tags` is off and there is no answer tag at all, the last `\\boxed{}` anywhere.
 
@@ -26,8 +28,7 @@ def extract_answer(text: str, response_format: ResponseFormat = TAG_FORMAT, requ
     """
     if not isinstance(text, str):
         return None
-    opened, closed = text.count(response_format.answer_open), text.count(response_format.answer_close)
-    if opened or closed:
+    if response_format.marks_answer(text):
         span = response_format.answer_span(text)
         if span is None:
             return None
@@ -40,6 +41,9 @@ def extract_answer(text: str, response_format: ResponseFormat = TAG_FORMAT, requ
             return None
     boxed = last_boxed(span)
     answer = boxed if boxed is not None else span
+    if boxed is None and getattr(response_format, "answer_in_prose", False) and parse_number(answer) is None:
+        # A readable summary states its answer in a sentence ("The answer is 14."); its last number is the answer.
+        answer = last_number(answer) or answer
     for tag in response_format.tags:
         answer = answer.replace(tag, " ")
     return answer.strip() or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from typing import Any
 
 from ..templates import TAG_FORMAT, ResponseFormat
@@ -97,7 +98,10 @@ class TagCountReward(Reward):
         self.response_format = response_format
 
     def score(self, text: str, **row: Any) -> float:
-        return 0.25 * sum(text.count(tag) == 1 for tag in self.response_format.tags)
+        # Each distinct tag must appear as often as the format uses it: once per R1-Zero tag, twice for the
+        # readable format's separator.
+        expected = Counter(self.response_format.tags)
+        return sum(text.count(tag) == n for tag, n in expected.items()) / len(expected)
 
 
 class ReasoningStepsReward(Reward):
