@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 
 from trl import GRPOConfig, ScriptArguments, SFTConfig
 
-__all__ = ["BaseModelArguments", "EMBEDDED_DATASET", "R1GRPOConfig", "R1ScriptArguments", "R1SFTConfig"]
+__all__ = [
+    "BaseModelArguments",
+    "COLD_START_METHODS",
+    "ColdStartArguments",
+    "EMBEDDED_DATASET",
+    "R1GRPOConfig",
+    "R1ScriptArguments",
+    "R1SFTConfig",
+]
 
 EMBEDDED_DATASET = "embedded:arithmetic"
 
@@ -47,6 +55,10 @@ class R1ScriptArguments(ScriptArguments):
             "help": "Send the templated prompt as a chat turn through the tokenizer's chat template instead of "
             "as plain text (instruct models)."
         },
+    )
+    sft_dataset: str | None = field(
+        default=None,
+        metadata={"help": "SFT stages: a conversational (`messages`) dataset, as a .jsonl file, folder or Hub id."},
     )
     reward_funcs: list[str] = field(
         default_factory=lambda: ["accuracy", "format"],
@@ -175,6 +187,74 @@ class BaseModelArguments:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+
+
+COLD_START_METHODS = ("few_shot", "reflection", "refine")
+
+
+@dataclass
+class ColdStartArguments:
+    """The `cold_start_data` stage: which construction methods run, on which models, at what size."""
+
+    output_dir: str | None = field(default=None, metadata={"help": "Where the dataset, its shards and counts go."})
+    methods: list[str] = field(
+        default_factory=lambda: list(COLD_START_METHODS),
+        metadata={"help": f"Construction methods to run, from {', '.join(COLD_START_METHODS)}."},
+    )
+    generator_model: str | None = field(
+        default=None,
+        metadata={"help": "Causal LM (path or Hub id) prompted by few_shot and reflection; the base in the demo."},
+    )
+    r1_zero_model: str | None = field(default=None, metadata={"help": "R1-Zero model whose answers `refine` uses."})
+    refiner: str = field(
+        default="rule_based",
+        metadata={
+            "help": "`rule_based` (the demo's deterministic stand-in for the paper's human post-processing), a "
+            "dotted path to a callable `(completion, row) -> str | None`, or `model:<path or Hub id>` to rewrite "
+            "with a model and a rewrite prompt."
+        },
+    )
+    few_shot_prompts: int = field(default=300, metadata={"help": "few_shot: training prompts to use."})
+    few_shot_exemplars: int = field(default=3, metadata={"help": "few_shot and reflection: exemplars per prompt."})
+    reflection_prompts: int = field(default=300, metadata={"help": "reflection: training prompts to use."})
+    refine_prompts: int = field(default=1500, metadata={"help": "refine: training prompts R1-Zero answers."})
+    samples_per_prompt: int = field(default=2, metadata={"help": "Samples drawn per prompt by every method."})
+    temperature: float = field(default=0.7, metadata={"help": "Sampling temperature of every method."})
+    max_new_tokens: int = field(default=96, metadata={"help": "Longest generated continuation, in tokens."})
+    generation_batch: int = field(default=256, metadata={"help": "Sequences generated at once."})
+    shard_size: int = field(
+        default=200, metadata={"help": "Prompts per written shard: a killed run resumes from the last whole shard."}
+    )
+    language_threshold: float = field(
+        default=1.0, metadata={"help": "Filter: least language consistency of the reasoning (1.0: one language)."}
+    )
+    max_paragraph_chars: int = field(default=400, metadata={"help": "Filter: longest paragraph, in characters."})
+    min_examples: int = field(
+        default=0, metadata={"help": "Fail the stage when fewer examples survive the filters (0: never)."}
+    )
+    hub_dataset_id: str | None = field(
+        default=None, metadata={"help": "Push the finished dataset to this Hub dataset repo (None: do not push)."}
+    )
+    seed: int = field(default=0, metadata={"help": "Sampling seed."})
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Allow custom model code for the generator, R1-Zero and refiner models."}
+    )
+
+    def __post_init__(self):
+        if self.output_dir is None:
+            raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
+        unknown = [m for m in self.methods if m not in COLD_START_METHODS]
+        if unknown or not self.methods:
+            raise ValueError(f"methods: unknown {unknown}; choose from {', '.join(COLD_START_METHODS)}")
+        if {"few_shot", "reflection"} & set(self.methods) and not self.generator_model:
+            raise ValueError("methods few_shot and reflection need generator_model (a causal LM path or Hub id)")
+        if "refine" in self.methods and not self.r1_zero_model:
+            raise ValueError("method refine needs r1_zero_model (the R1-Zero model whose answers are refined)")
+        if not 0 <= self.language_threshold <= 1:
+            raise ValueError(f"language_threshold must be between 0 and 1, got {self.language_threshold}")
+        for name in ("few_shot_prompts", "reflection_prompts", "refine_prompts", "samples_per_prompt", "shard_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
 def _join_cpu_ranks(cfg: SFTConfig | GRPOConfig) -> None:

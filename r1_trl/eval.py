@@ -13,7 +13,14 @@ from datasets import Dataset
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .generation import Completion, SamplingSettings, sample_completions
-from .rewards import AccuracyReward, FormatReward, answers_match, extract_answer, last_number
+from .rewards import (
+    AccuracyReward,
+    FormatReward,
+    LanguageConsistencyReward,
+    answers_match,
+    extract_answer,
+    last_number,
+)
 from .templates import Template
 
 __all__ = ["evaluate", "summarize"]
@@ -25,9 +32,13 @@ def _mean(xs: list[float]) -> float:
     return round(sum(xs) / len(xs), 4) if xs else 0.0
 
 
-def _score(gold: str, samples: list[Completion], template: Template, prefix: str) -> dict[str, Any]:
+def _score(
+    gold: str, samples: list[Completion], template: Template, prefix: str, lang: str | None, question: str
+) -> dict[str, Any]:
     fmt = template.response_format
     texts = [prefix + c.text for c in samples]
+    n = len(texts)
+    consistency = LanguageConsistencyReward(fmt)(texts, lang=[lang] * n, prompts=[question] * n)
     # The same reward objects GRPO trains on, so "correct" means one thing in training and in evaluation.
     strict = [bool(r) for r in AccuracyReward(fmt)(texts, solution=[gold] * len(texts))]
     answers = [extract_answer(t, fmt) for t in texts]
@@ -41,6 +52,7 @@ def _score(gold: str, samples: list[Completion], template: Template, prefix: str
         "lengths": [c.num_tokens for c in samples],
         "truncated": [c.truncated for c in samples],
         "cons": bool(majority is not None and answers_match(gold, majority)),
+        "consistency": [c for c in consistency if c is not None],
     }
 
 
@@ -53,6 +65,9 @@ def summarize(scored: list[dict[str, Any]]) -> dict[str, float]:
         "format_rate": _mean(flat("format")),
         "mean_length": _mean([float(x) for x in flat("lengths")]),
         "clipped_ratio": _mean([float(x) for x in flat("truncated")]),
+        # The paper's language-consistency reward on the chain of thought, and the share of samples that mix.
+        "language_consistency": _mean(flat("consistency")),
+        "mixed_rate": _mean([float(x < 1.0) for x in flat("consistency")]),
         "num_prompts": len(scored),
     }
 
@@ -74,7 +89,10 @@ def evaluate(
         for q, lang in zip(questions, langs, strict=True)
     ]
     samples = sample_completions(model, tokenizer, prompts, settings, desc="eval")
-    scored = [_score(str(g), s, template, prefix) for g, s in zip(golds, samples, strict=True)]
+    scored = [
+        _score(str(g), s, template, prefix, lang, q)
+        for g, s, lang, q in zip(golds, samples, langs, questions, strict=True)
+    ]
     result: dict[str, Any] = summarize(scored)
     if any(lang is not None for lang in langs):
         result["per_lang"] = {
@@ -94,12 +112,13 @@ def evaluate(
         for p, s, g in list(zip(prompts, samples, golds, strict=True))[:3]
     ]
     logger.info(
-        "eval: pass@1 %.3f, lenient %.3f, format %.3f, cons@%d %.3f, mean length %.1f",
+        "eval: pass@1 %.3f, lenient %.3f, format %.3f, cons@%d %.3f, language consistency %.3f, mean length %.1f",
         result["pass@1"],
         result["accuracy_lenient"],
         result["format_rate"],
         settings.n,
         result["cons@k"],
+        result["language_consistency"],
         result["mean_length"],
     )
     return result

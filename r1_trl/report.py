@@ -10,7 +10,9 @@ from typing import Any
 
 __all__ = ["format_table", "load_report", "update_report"]
 
-COLUMNS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "mean_length")
+COLUMNS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "language_consistency", "mean_length")
+# Short headers keep the table inside a terminal; the report keeps the full names.
+HEADERS = {"accuracy_lenient": "lenient", "format_rate": "format", "language_consistency": "lang_consist"}
 
 
 def load_report(path: str | os.PathLike) -> dict[str, Any]:
@@ -39,16 +41,16 @@ def update_report(
 
 
 def format_table(report: dict[str, Any]) -> str:
-    header = f"{'stage':<20}" + "".join(f"{c:>18}" for c in COLUMNS)
+    header = f"{'stage':<20}" + "".join(f"{HEADERS.get(c, c):>14}" for c in COLUMNS)
     lines = [header, "-" * len(header)]
     for stage, entry in report.get("stages", {}).items():
         cells = "".join(
-            f"{entry[c]:>18.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>18}" for c in COLUMNS
+            f"{entry[c]:>14.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>14}" for c in COLUMNS
         )
         lines.append(f"{stage:<20}{cells}")
         for lang, sub in sorted(entry.get("per_lang", {}).items()):
             cells = "".join(
-                f"{sub[c]:>18.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>18}" for c in COLUMNS
+                f"{sub[c]:>14.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>14}" for c in COLUMNS
             )
             lines.append(f"{'  ' + lang:<20}{cells}")
     if "wall_seconds" in report:

@@ -11,6 +11,8 @@ __all__ = ["STAGES", "get_stage"]
 STAGES: dict[str, str] = {
     "base": "r1_trl.stages.base",
     "r1_zero": "r1_trl.stages.r1_zero",
+    "cold_start_data": "r1_trl.stages.cold_start_data",
+    "cold_start_sft": "r1_trl.stages.cold_start_sft",
     "eval": "r1_trl.stages.evaluate",
     "pipeline": "r1_trl.stages.pipeline",
 }

@@ -18,7 +18,7 @@ __all__ = ["DEFAULT_STAGES", "main"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_STAGES = ("base", "r1_zero")
+DEFAULT_STAGES = ("base", "r1_zero", "cold_start_data", "cold_start_sft")
 
 
 def main(argv: Sequence[str]) -> dict:

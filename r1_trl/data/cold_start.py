@@ -1,0 +1,495 @@
+"""DeepSeek-R1 cold-start data: prompts that elicit readable long chains of thought, filters, resumable shards.
+
+The paper builds its cold-start set three ways, kept apart here by `method`:
+
+- `few_shot`: a base model continues k worked examples written in the readable format;
+- `reflection`: a base model is asked to solve step by step and then verify, and shown examples that do;
+- `refine`: R1-Zero outputs rewritten into the readable format (by a model or a rule-based refiner).
+
+Every candidate goes through the same filters (`FILTERS`, in order): the readable format parses, the answer is
+right, the chain of thought stays in one language, no paragraph is a wall of text, reflection examples really
+verify, and nothing is kept twice. Generation is slow and gets killed, so it is written in fixed shards that a
+rerun skips (`build_resumable`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from ..rewards import AccuracyReward, LanguageConsistencyReward
+from ..templates import READABLE_FORMAT
+from .arithmetic import CONNECTIVES, JOINER, Problem
+
+__all__ = [
+    "FEW_SHOT_PREFIX",
+    "FILTERS",
+    "LABELS",
+    "METHODS",
+    "REFLECTION_INSTRUCTIONS",
+    "ColdStartExample",
+    "ShardWriter",
+    "apply_filters",
+    "build_resumable",
+    "exemplar_response",
+    "few_shot_prompt",
+    "has_verification",
+    "mix_summary",
+    "reflection_prompt",
+    "response_from_continuation",
+]
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("few_shot", "reflection", "refine")
+FILTERS = ("format", "correct", "language", "paragraph_length", "verification", "duplicate")
+LANGS = ("en", "zh")
+
+# Field labels of the plain-text prompts, in the question's language so the prompt never mixes languages.
+LABELS = {
+    "en": {"question": "Question:", "response": "Response:"},
+    "zh": {"question": "問題:", "response": "回答:"},
+}
+# The prompt ends with the opening separator already written, so the model starts inside the reasoning instead of
+# choosing (or not) to open the format; callers prepend this to the continuation.
+FEW_SHOT_PREFIX = f"{READABLE_FORMAT.separator}\n"
+REFLECTION_INSTRUCTIONS = {
+    "en": (
+        "Solve each problem step by step. Then verify the result by checking the last step again, "
+        "and give the final answer after the reasoning."
+    ),
+    "zh": "請逐步解答每道題。然後再檢查最後一步以驗證結果,並在推理之後給出最終答案。",
+}
+VERIFY_LABEL = {"en": "Check:", "zh": "驗證:"}
+_VERIFY_MARKERS = {
+    # Matched case-insensitively: "verify", "Verified", "verification" all mark a check.
+    "en": ("check:", "check\uff1a", "verif"),
+    "zh": ("驗證", "验证", "檢查", "检查"),
+}
+_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class ColdStartExample:
+    """One cold-start candidate: the bare question and its readable-format response.
+
+    `source` says where the response came from (the generator or R1-Zero checkpoint path, or `rule_based` for the
+    rule-based refiner), so a bad batch can be traced and dropped after the fact.
+    """
+
+    prompt: str
+    response: str
+    lang: str
+    solution: str
+    method: str
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"cold start: unknown method {self.method!r}; known: {', '.join(METHODS)}")
+
+    def to_row(self) -> dict[str, Any]:
+        """The SFT dataset row: a one-turn chat plus the columns the filters and the mix report read."""
+        return {
+            "messages": [
+                {"role": "user", "content": self.prompt},
+                {"role": "assistant", "content": self.response},
+            ],
+            "prompt": self.prompt,
+            "solution": self.solution,
+            "lang": self.lang,
+            "method": self.method,
+            "source": self.source,
+        }
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColdStartExample:
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"cold start: example is missing {missing}; got keys {sorted(data)}")
+        return cls(**{n: data[n] for n in names})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Prompts
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"cold start: lang must be one of {LANGS}, got {lang!r}")
+
+
+def has_verification(text: str) -> bool:
+    """Whether the reasoning holds a verification (`Check:`, `verify`, `驗證`, `检查`, ...), in either language.
+
+    `text` is a bare reasoning or a whole readable response; in a response only the reasoning counts, so a summary
+    that merely says "verified" does not make a chain of thought reflective.
+    """
+    parsed = READABLE_FORMAT.parse(text, lenient=True)
+    reasoning = parsed[0] if parsed is not None else text
+    folded = reasoning.casefold()
+    return any(marker in folded for markers in _VERIFY_MARKERS.values() for marker in markers)
+
+
+def _verification(problem: Problem, lang: str) -> str:
+    """A sentence that re-checks the last step by a different computation: the commuted sum or product, or the
+    inverse operation for a difference or a quotient."""
+    a, op, b, r = problem.steps[-1]
+    check = {
+        "+": f"{b} + {a} = {r}",
+        "*": f"{b} * {a} = {r}",
+        "-": f"{r} + {b} = {a}",
+        "/": f"{r} * {b} = {a}",
+    }[op]
+    stop = CONNECTIVES[lang]["stop"]
+    return f"{VERIFY_LABEL[lang]}{JOINER[lang]}{check}{stop}"
+
+
+def exemplar_response(problem: Problem, lang: str, verify: bool = False) -> str:
+    """A readable-format exemplar: the problem's worked chain as the reasoning, its answer as the summary; with
+    `verify`, a sentence re-checking the last step ends the reasoning (`Check: 12 + 2 = 14.`)."""
+    _check_lang(lang)
+    if not problem.steps:
+        raise ValueError(f"cold start: problem {problem.expression!r} has no steps to write a chain of thought for")
+    reasoning = problem.chain(lang)
+    if verify:
+        reasoning = reasoning + JOINER[lang] + _verification(problem, lang)
+    return READABLE_FORMAT.render(reasoning, str(problem.answer))
+
+
+def _shots(lang: str, exemplars: list[tuple[str, str]]) -> list[str]:
+    labels = LABELS[lang]
+    if not exemplars:
+        raise ValueError("cold start: a prompt needs at least one exemplar; a base model has nothing else to copy")
+    blocks = []
+    for question, response in exemplars:
+        # An exemplar that is not itself well-formed teaches the model the wrong shape.
+        if READABLE_FORMAT.parse(response) is None:
+            raise ValueError(f"cold start: exemplar response is not in the readable format: {response[:200]!r}")
+        blocks.append(f"{labels['question']} {question.strip()}\n{labels['response']} {response.strip()}")
+    return blocks
+
+
+def _open_question(question: str, lang: str) -> str:
+    labels = LABELS[lang]
+    return f"{labels['question']} {question.strip()}\n{labels['response']} {FEW_SHOT_PREFIX}"
+
+
+def few_shot_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]) -> str:
+    """A plain-text few-shot prompt for a base model (no chat template).
+
+    Layout, with labels in the question's language (`問題:` / `回答:` for Chinese)::
+
+        Question: What is 2 + 3?
+        Response: |special_token|
+        2 + 3 = 5.
+        |special_token|
+        5
+
+        Question: <the new question>
+        Response: |special_token|
+
+    Blocks are separated by one blank line. The prompt ends right after `FEW_SHOT_PREFIX` (the opening separator
+    and its newline), so the model's continuation is the rest of the response: `response_from_continuation`
+    prepends the prefix and cuts the continuation where the model starts a next question.
+    """
+    _check_lang(lang)
+    return "\n\n".join([*_shots(lang, exemplars), _open_question(question, lang)])
+
+
+def reflection_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]) -> str:
+    """The "solve step by step, then verify" prompt: `REFLECTION_INSTRUCTIONS[lang]`, a blank line, then the
+    few-shot layout of `few_shot_prompt`. Every exemplar's reasoning must verify its result (see
+    `exemplar_response(..., verify=True)`), since the exemplars, more than the instruction, are what a base model
+    copies."""
+    _check_lang(lang)
+    for _, response in exemplars:
+        if not has_verification(response):
+            raise ValueError(f"cold start: reflection exemplar does not verify its result: {response[:200]!r}")
+    return "\n\n".join([REFLECTION_INSTRUCTIONS[lang], *_shots(lang, exemplars), _open_question(question, lang)])
+
+
+def response_from_continuation(continuation: str, lang: str) -> str:
+    """The full response from a base model's continuation of a few-shot or reflection prompt: `FEW_SHOT_PREFIX`
+    plus the continuation up to the next `Question:` block the model starts on its own (or the end)."""
+    _check_lang(lang)
+    stop = continuation.find(f"\n\n{LABELS[lang]['question']}")
+    text = continuation if stop < 0 else continuation[:stop]
+    return FEW_SHOT_PREFIX + text.rstrip()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filters
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _paragraphs(text: str) -> list[str]:
+    # A single newline counts as a break too: one overlong line is a wall of text however it is spaced.
+    return [p.strip() for p in text.splitlines() if p.strip()]
+
+
+def _filter_checks(
+    language_threshold: float, max_paragraph_chars: int
+) -> list[tuple[str, Callable[[ColdStartExample], bool]]]:
+    """The checks in `FILTERS` order; True keeps the example. `duplicate` remembers what it has let through, so
+    the list is built fresh for every `apply_filters` call."""
+    accuracy = AccuracyReward(READABLE_FORMAT)
+    language = LanguageConsistencyReward(response_format=READABLE_FORMAT)
+    seen: set[tuple[str, str]] = set()
+
+    def score(reward: Callable[..., list[float | None]], ex: ColdStartExample) -> float | None:
+        return reward([ex.response], solution=[ex.solution], lang=[ex.lang], prompts=[ex.prompt])[0]
+
+    def fmt(ex: ColdStartExample) -> bool:
+        return READABLE_FORMAT.parse(ex.response) is not None
+
+    def correct(ex: ColdStartExample) -> bool:
+        return score(accuracy, ex) == 1.0
+
+    def lang(ex: ColdStartExample) -> bool:
+        value = score(language, ex)
+        # None (unknown language, nothing to judge) is not evidence of one language: drop it.
+        return value is not None and value >= language_threshold
+
+    def paragraph_length(ex: ColdStartExample) -> bool:
+        return all(len(p) <= max_paragraph_chars for p in _paragraphs(ex.response))
+
+    def verification(ex: ColdStartExample) -> bool:
+        if ex.method != "reflection":
+            return True
+        parsed = READABLE_FORMAT.parse(ex.response)
+        return parsed is not None and has_verification(parsed[0])
+
+    def duplicate(ex: ColdStartExample) -> bool:
+        key = (ex.prompt.strip(), _normalize(ex.response))
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    checks = {
+        "format": fmt,
+        "correct": correct,
+        "language": lang,
+        "paragraph_length": paragraph_length,
+        "verification": verification,
+        "duplicate": duplicate,
+    }
+    return [(name, checks[name]) for name in FILTERS]
+
+
+def apply_filters(
+    examples: Iterable[ColdStartExample], *, language_threshold: float = 1.0, max_paragraph_chars: int = 400
+) -> tuple[list[ColdStartExample], dict[str, dict[str, int]]]:
+    """Keep the examples that pass every filter in `FILTERS`, in input order.
+
+    Each rejection is counted once, under the first filter that rejects it (the checks run in `FILTERS` order and
+    stop at the first failure). Duplicates are judged across methods on (prompt, whitespace-normalized response);
+    the first occurrence is kept and the later one is counted under its own method. Returns the kept examples and
+    `{method: {"input": n, <filter>: rejected, ..., "kept": n}}` for every method seen, plus `"total"`.
+    """
+    if not 0.0 <= language_threshold <= 1.0:
+        raise ValueError(f"cold start: language_threshold must be in [0, 1], got {language_threshold}")
+    if max_paragraph_chars <= 0:
+        raise ValueError(f"cold start: max_paragraph_chars must be positive, got {max_paragraph_chars}")
+    checks = _filter_checks(language_threshold, max_paragraph_chars)
+
+    def empty() -> dict[str, int]:
+        return {"input": 0, **dict.fromkeys(FILTERS, 0), "kept": 0}
+
+    counts: dict[str, dict[str, int]] = {}
+    kept: list[ColdStartExample] = []
+    for ex in examples:
+        per_method = counts.setdefault(ex.method, empty())
+        per_method["input"] += 1
+        rejected_by = next((name for name, check in checks if not check(ex)), None)
+        if rejected_by is None:
+            per_method["kept"] += 1
+            kept.append(ex)
+        else:
+            per_method[rejected_by] += 1
+    total = empty()
+    for per_method in counts.values():
+        for key, value in per_method.items():
+            total[key] += value
+    for method, per_method in sorted(counts.items()):
+        rejections = ", ".join(f"{name} {per_method[name]}" for name in FILTERS)
+        logger.info(
+            "cold start %s: kept %d of %d (rejected: %s)", method, per_method["kept"], per_method["input"], rejections
+        )
+    counts["total"] = total
+    return kept, counts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resumable shards
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a kill at any moment leaves either the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            # Without this a crash of the machine (not just the process) can leave a renamed but empty shard.
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ShardWriter:
+    """A directory of finished shards, `<key>.jsonl`, one `ColdStartExample` per line.
+
+    A shard either exists whole or not at all (written to a temporary file and renamed into place), so `done`
+    after a kill never reports a half-written shard as finished. Temporary files start with a dot and are ignored.
+    """
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+            raise ValueError(f"cold start: shard key must be letters, digits, '_', '-' or '.', got {key!r}")
+        return self.directory / f"{key}.jsonl"
+
+    def done(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def write(self, key: str, examples: Iterable[ColdStartExample]) -> None:
+        lines = [json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in examples]
+        _atomic_write(self.path(key), "".join(lines))
+
+    def read(self, key: str) -> list[ColdStartExample]:
+        path = self.path(key)
+        with path.open(encoding="utf-8") as f:
+            return [ColdStartExample.from_dict(json.loads(line)) for line in f if line.strip()]
+
+    def keys(self) -> list[str]:
+        return sorted(p.name[: -len(".jsonl")] for p in self.directory.glob("*.jsonl") if not p.name.startswith("."))
+
+    def read_all(self) -> list[ColdStartExample]:
+        """Every finished shard's examples, shards in sorted key order."""
+        return [ex for key in self.keys() for ex in self.read(key)]
+
+
+def _jobs_fingerprint(jobs: list[dict]) -> str:
+    payload = json.dumps(jobs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _check_manifest(writer: ShardWriter, method: str, jobs: list[dict], shard_size: int) -> None:
+    """Refuse to resume shards cut from other jobs or another shard size: the finished shards would then cover a
+    different split of the work, and resuming would duplicate or lose examples silently."""
+    manifest = {"method": method, "shard_size": shard_size, "num_jobs": len(jobs), "jobs": _jobs_fingerprint(jobs)}
+    path = writer.directory / f"{method}.manifest.json"
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        if previous != manifest:
+            raise ValueError(
+                f"cold start: {writer.directory} holds {method} shards from other jobs or another shard size "
+                f"({previous.get('num_jobs')} jobs, shard_size {previous.get('shard_size')}; now {len(jobs)} jobs, "
+                f"shard_size {shard_size}); use a new directory or delete {path.name} and the {method}-* shards"
+            )
+        return
+    _atomic_write(path, json.dumps(manifest, indent=2) + "\n")
+
+
+def build_resumable(
+    directory: str | os.PathLike,
+    method: str,
+    jobs: list[dict],
+    produce: Callable[[list[dict]], list[ColdStartExample]],
+    shard_size: int,
+) -> list[ColdStartExample]:
+    """Run `produce` over `jobs` in fixed shards `f"{method}-{i:05d}"` of `shard_size` jobs, skipping shards a
+    previous run finished, and return every example of this method in job order.
+
+    A run killed part way and run again returns exactly what one uninterrupted run returns, as long as `jobs`,
+    `shard_size` and `produce` are the same (jobs and shard size are checked against a manifest). A shard for
+    which `produce` returns nothing is still finished: it is not generated again.
+    """
+    if not isinstance(shard_size, int) or shard_size <= 0:
+        raise ValueError(f"cold start: shard_size must be a positive integer, got {shard_size!r}")
+    if method not in METHODS:
+        raise ValueError(f"cold start: unknown method {method!r}; known: {', '.join(METHODS)}")
+    writer = ShardWriter(directory)
+    _check_manifest(writer, method, jobs, shard_size)
+    shards = [
+        (f"{method}-{i:05d}", jobs[start : start + shard_size])
+        for i, start in enumerate(range(0, len(jobs), shard_size))
+    ]
+    todo = [(key, chunk) for key, chunk in shards if not writer.done(key)]
+    resumed = len(shards) - len(todo)
+    progress = tqdm(
+        total=len(jobs),
+        initial=len(jobs) - sum(len(chunk) for _, chunk in todo),
+        desc=f"cold start {method}",
+        unit="job",
+        disable=not logger.isEnabledFor(logging.INFO),
+    )
+    with progress:
+        for key, chunk in todo:
+            examples = list(produce(chunk))
+            for ex in examples:
+                if not isinstance(ex, ColdStartExample) or ex.method != method:
+                    raise ValueError(
+                        f"cold start: produce for {method!r} returned {ex!r}; expected ColdStartExample with "
+                        f"method={method!r}"
+                    )
+            writer.write(key, examples)
+            progress.update(len(chunk))
+    out = [ex for key, _ in shards for ex in writer.read(key)]
+    logger.info(
+        "cold start %s: %d shards (%d resumed, %d generated), %d examples",
+        method,
+        len(shards),
+        resumed,
+        len(todo),
+        len(out),
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Mix
+
+
+def mix_summary(examples: Iterable[ColdStartExample]) -> dict[str, Any]:
+    """How the set is made up: `{"total", "by_method", "by_lang", "by_method_lang": {method: {lang: n}}}`, nested
+    rather than keyed by tuples so it goes straight into the JSON report."""
+    by_method: Counter[str] = Counter()
+    by_lang: Counter[str] = Counter()
+    by_method_lang: dict[str, Counter[str]] = {}
+    for ex in examples:
+        by_method[ex.method] += 1
+        by_lang[ex.lang] += 1
+        by_method_lang.setdefault(ex.method, Counter())[ex.lang] += 1
+    return {
+        "total": sum(by_method.values()),
+        "by_method": dict(sorted(by_method.items())),
+        "by_lang": dict(sorted(by_lang.items())),
+        "by_method_lang": {m: dict(sorted(c.items())) for m, c in sorted(by_method_lang.items())},
+    }

@@ -1,0 +1,243 @@
+"""Stage 2, `cold_start_data`: a small set of clean, readable long chains of thought, built by the paper's three
+methods and filtered.
+
+- `few_shot`: the generator (a base model) continues k worked exemplars in the readable format.
+- `reflection`: the generator is shown exemplars that solve step by step and then verify, and must verify too.
+- `refine`: R1-Zero answers the training prompts and a refiner rewrites its answers into the readable format; the
+  demo's refiner is rule-based, a deterministic stand-in for the paper's human post-processing.
+
+Every method writes whole shards as it goes, so a killed run resumes where it stopped. The filters (correct answer,
+format, one language, paragraph length, verification for `reflection`, duplicates) run over everything at the end,
+and their rejection counts are saved beside the dataset and in the report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..configs import EMBEDDED_DATASET, ColdStartArguments, R1ScriptArguments
+from ..data import load_prompts, make_problems
+from ..data.cold_start import (
+    ColdStartExample,
+    apply_filters,
+    build_resumable,
+    exemplar_response,
+    few_shot_prompt,
+    mix_summary,
+    reflection_prompt,
+    response_from_continuation,
+)
+from ..data.refine import RuleBasedRefiner
+from ..generation import SamplingSettings, sample_completions
+from ..models import load_causal_lm, load_tokenizer
+from ..report import update_report
+from ..templates import get_template
+from ..trainers.run import EVAL_FILE
+from .common import parse_recipe
+
+__all__ = ["DATA_FILE", "main"]
+
+logger = logging.getLogger(__name__)
+
+DATA_FILE = "train.jsonl"
+COUNTS_FILE = "filter_counts.json"
+EXEMPLAR_SEED = 12345
+
+
+def _exemplars(args: R1ScriptArguments, k: int, verify: bool) -> dict[str, list[tuple[str, str]]]:
+    if args.dataset_name != EMBEDDED_DATASET:
+        raise ValueError(
+            "few_shot and reflection need worked exemplars, which only the embedded task provides; "
+            "use methods: [refine] with your own dataset"
+        )
+    problems = make_problems(
+        k,
+        "train",
+        seed=EXEMPLAR_SEED,
+        difficulties=tuple(sorted(set(args.difficulties))),
+        max_operand=args.max_operand,
+        max_value=args.max_value,
+    )
+    return {
+        lang: [(p.question(lang), exemplar_response(p, lang, verify=verify)) for p in problems]
+        for lang in ("en", "zh")
+    }
+
+
+def _load_refiner(spec: str, trust_remote_code: bool) -> Callable[[str, dict], str | None]:
+    if spec == "rule_based":
+        return RuleBasedRefiner()
+    if spec.startswith("model:"):
+        from ..data.rewrite import ModelRefiner
+
+        return ModelRefiner(spec.removeprefix("model:"), trust_remote_code=trust_remote_code)
+    module, _, attr = spec.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError, ValueError) as err:
+        raise ValueError(
+            f"refiner {spec!r}: cannot import it ({err}); use rule_based, model:<path> or a dotted path"
+        ) from err
+    return obj() if isinstance(obj, type) else obj
+
+
+class _Generator:
+    """A model sampled through the project's one sampling path, loaded once for all its shards."""
+
+    def __init__(self, path: str, cs: ColdStartArguments, trust_remote_code: bool):
+        self.path = path
+        self.tokenizer = load_tokenizer(path, trust_remote_code)
+        self.model = load_causal_lm(path, trust_remote_code)
+        self.settings = SamplingSettings(
+            n=cs.samples_per_prompt,
+            temperature=cs.temperature,
+            top_p=1.0,
+            max_new_tokens=cs.max_new_tokens,
+            batch_size=cs.generation_batch,
+            seed=cs.seed,
+        )
+
+    def sample(self, prompts: list[str], desc: str) -> list[list[str]]:
+        out = sample_completions(self.model, self.tokenizer, prompts, self.settings, desc=desc)
+        return [[c.text for c in group] for group in out]
+
+
+def _example(row: dict, response: str, method: str, source: str) -> ColdStartExample:
+    return ColdStartExample(
+        prompt=row["prompt"],
+        response=response,
+        lang=row.get("lang") or "en",
+        solution=str(row["solution"]),
+        method=method,
+        source=source,
+    )
+
+
+def _producers(args: R1ScriptArguments, cs: ColdStartArguments) -> dict[str, Callable[[list[dict]], list]]:
+    remote = cs.trust_remote_code
+    producers: dict[str, Callable[[list[dict]], list]] = {}
+    generator = None
+    if {"few_shot", "reflection"} & set(cs.methods):
+        generator = _Generator(cs.generator_model, cs, remote)
+    if "few_shot" in cs.methods:
+        shots = _exemplars(args, cs.few_shot_exemplars, verify=False)
+
+        def few_shot(rows: list[dict]) -> list[ColdStartExample]:
+            prompts = [few_shot_prompt(r["prompt"], r.get("lang") or "en", shots[r.get("lang") or "en"]) for r in rows]
+            groups = generator.sample(prompts, "few_shot")
+            return [
+                _example(r, response_from_continuation(t, r.get("lang") or "en"), "few_shot", generator.path)
+                for r, g in zip(rows, groups, strict=True)
+                for t in g
+            ]
+
+        producers["few_shot"] = few_shot
+    if "reflection" in cs.methods:
+        checked = _exemplars(args, cs.few_shot_exemplars, verify=True)
+
+        def reflection(rows: list[dict]) -> list[ColdStartExample]:
+            prompts = [
+                reflection_prompt(r["prompt"], r.get("lang") or "en", checked[r.get("lang") or "en"]) for r in rows
+            ]
+            groups = generator.sample(prompts, "reflection")
+            return [
+                _example(r, response_from_continuation(t, r.get("lang") or "en"), "reflection", generator.path)
+                for r, g in zip(rows, groups, strict=True)
+                for t in g
+            ]
+
+        producers["reflection"] = reflection
+    if "refine" in cs.methods:
+        zero = _Generator(cs.r1_zero_model, cs, remote)
+        refiner = _load_refiner(cs.refiner, remote)
+        template = get_template("r1_zero")
+        source = f"{cs.r1_zero_model} + {getattr(refiner, '__name__', type(refiner).__name__)} refiner"
+
+        def refine(rows: list[dict]) -> list[ColdStartExample]:
+            groups = zero.sample([template.format_prompt(r["prompt"], r.get("lang")) for r in rows], "refine")
+            examples = []
+            for row, group in zip(rows, groups, strict=True):
+                # The refiner sees the question, not the gold answer: R1-Zero's own answer is what gets checked.
+                question = {"prompt": row["prompt"], "lang": row.get("lang")}
+                for text in group:
+                    refined = refiner(text, question)
+                    # Unrefinable answers keep their raw text, so the format filter counts them.
+                    examples.append(_example(row, refined if refined else text, "refine", source))
+            return examples
+
+        producers["refine"] = refine
+    return producers
+
+
+def _jobs(rows: list[dict], cs: ColdStartArguments) -> dict[str, list[dict]]:
+    """Disjoint slices of the training prompts per method, so the mix by method is a mix of different prompts."""
+    sizes = {"few_shot": cs.few_shot_prompts, "reflection": cs.reflection_prompts, "refine": cs.refine_prompts}
+    order = list(rows)
+    random.Random(cs.seed).shuffle(order)
+    jobs, start = {}, 0
+    for method in cs.methods:
+        n = sizes[method]
+        jobs[method] = [order[(start + i) % len(order)] for i in range(n)]
+        start += n
+    return jobs
+
+
+def _write_dataset(out: Path, examples: list[ColdStartExample]) -> None:
+    tmp = out / (DATA_FILE + ".tmp")
+    with tmp.open("w") as f:
+        for ex in examples:
+            f.write(json.dumps(ex.to_row(), ensure_ascii=False) + "\n")
+    tmp.replace(out / DATA_FILE)
+
+
+def main(argv: Sequence[str]) -> dict:
+    args, cs = parse_recipe((R1ScriptArguments, ColdStartArguments), argv)
+    started = time.time()
+    out = Path(cs.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = list(load_prompts(args, "train"))
+    producers = _producers(args, cs)
+    collected: list[ColdStartExample] = []
+    for method, jobs in _jobs(rows, cs).items():
+        collected += build_resumable(out / "shards", method, jobs, producers[method], cs.shard_size)
+    kept, counts = apply_filters(
+        collected, language_threshold=cs.language_threshold, max_paragraph_chars=cs.max_paragraph_chars
+    )
+    if len(kept) < cs.min_examples:
+        raise ValueError(
+            f"only {len(kept)} examples survived the filters, fewer than min_examples={cs.min_examples};"
+            f" rejections: {json.dumps(counts.get('total', counts))}"
+        )
+    _write_dataset(out, kept)
+    entry: dict[str, Any] = {
+        "num_examples": len(kept),
+        "num_generated": len(collected),
+        "mix": mix_summary(kept),
+        "filters": counts,
+        "methods": list(cs.methods),
+        "refiner": cs.refiner,
+        "stage_seconds": round(time.time() - started, 1),
+        "dataset": str(out / DATA_FILE),
+    }
+    (out / COUNTS_FILE).write_text(json.dumps(counts, indent=2, ensure_ascii=False))
+    (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    logger.info(
+        "cold_start_data: %d of %d generated examples kept; mix %s",
+        len(kept),
+        len(collected),
+        json.dumps(entry["mix"], ensure_ascii=False),
+    )
+    if args.report_path:
+        update_report(args.report_path, "cold_start_data", entry)
+    if cs.hub_dataset_id:
+        from datasets import load_dataset
+
+        load_dataset("json", data_files=str(out / DATA_FILE), split="train").push_to_hub(cs.hub_dataset_id)
+    return entry
