@@ -7,16 +7,14 @@ import os
 
 import pytest
 
-from r1_trl.data import cold_start
+from r1_trl.data import cold_start, shards
 from r1_trl.data.arithmetic import Problem
 from r1_trl.data.cold_start import (
     FEW_SHOT_PREFIX,
     FILTERS,
     REFLECTION_INSTRUCTIONS,
     ColdStartExample,
-    ShardWriter,
     apply_filters,
-    build_resumable,
     exemplar_response,
     few_shot_prompt,
     has_verification,
@@ -24,6 +22,7 @@ from r1_trl.data.cold_start import (
     reflection_prompt,
     response_from_continuation,
 )
+from r1_trl.data.shards import ShardWriter, build_resumable
 from r1_trl.templates import READABLE_FORMAT
 
 # 2 + 3 * 4 = 14 and 20 - 6 / 2 = 17, written out by hand so the tests do not depend on the problem generator.
@@ -375,7 +374,7 @@ def test_shard_write_is_atomic(tmp_path, monkeypatch):
     def killed(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cold_start.os, "replace", killed)
+    monkeypatch.setattr(shards.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         writer.write("few_shot-00000", examples)
     monkeypatch.undo()

@@ -60,8 +60,15 @@ def test_cold_start_sft_trains_the_base_on_readable_conversations(tmp_path, tiny
             answer = exemplar_response(p, lang)
             assert READABLE_FORMAT.matches(answer)
             rows.append(
-                {"messages": [{"role": "user", "content": p.question(lang)}, {"role": "assistant", "content": answer}],
-                 "method": "refine", "lang": lang, "solution": str(p.answer)}
+                {
+                    "messages": [
+                        {"role": "user", "content": p.question(lang)},
+                        {"role": "assistant", "content": answer},
+                    ],
+                    "method": "refine",
+                    "lang": lang,
+                    "solution": str(p.answer),
+                }
             )
     data = tmp_path / "train.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
