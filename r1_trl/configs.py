@@ -19,6 +19,7 @@ __all__ = [
     "R1GRPOConfig",
     "R1ScriptArguments",
     "R1SFTConfig",
+    "RejectionSamplingArguments",
 ]
 
 EMBEDDED_DATASET = "embedded:arithmetic"
@@ -63,6 +64,13 @@ class R1ScriptArguments(ScriptArguments):
     reward_funcs: list[str] = field(
         default_factory=lambda: ["accuracy", "format"],
         metadata={"help": "Reward names from the registry, or dotted import paths (`my_pkg.rewards.fn`)."},
+    )
+    use_language_consistency: bool = field(
+        default=True,
+        metadata={
+            "help": "reasoning_rl: keep the language_consistency reward; false runs the comparison without it and "
+            "records it as `reasoning_rl_no_lc`."
+        },
     )
     reward_timeout_s: float = field(default=5.0, metadata={"help": "Per-completion time bound of answer checking."})
     # Reward parameters, with open-r1's field names so its recipes carry over. Lengths are in tokens.
@@ -317,3 +325,75 @@ class R1GRPOConfig(GRPOConfig):
                 f"num_generations ({self.num_generations}); make it a multiple, e.g. per_device_train_batch_size="
                 f"{self.num_generations}"
             )
+
+
+@dataclass
+class RejectionSamplingArguments:
+    """The `rejection_sampling` stage: sample the reasoning-RL model, keep correct readable answers, mix in
+    non-reasoning data."""
+
+    output_dir: str | None = field(default=None, metadata={"help": "Where the dataset, its shards and stats go."})
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "The converged reasoning-RL model to sample (local path or Hub id)."}
+    )
+    num_prompts: int = field(default=1500, metadata={"help": "First training prompts to sample answers for."})
+    samples_per_prompt: int = field(default=4, metadata={"help": "n: answers sampled per prompt."})
+    keep_per_prompt: int = field(default=1, metadata={"help": "m: most answers kept per prompt after the filters."})
+    rank_by: str = field(
+        default="shortest",
+        metadata={"help": "Which survivors of a prompt to keep first: shortest, longest (in characters) or first."},
+    )
+    temperature: float = field(default=0.7, metadata={"help": "Sampling temperature."})
+    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling top-p."})
+    max_new_tokens: int = field(default=96, metadata={"help": "Longest sampled answer, in tokens."})
+    generation_batch: int = field(default=256, metadata={"help": "Sequences generated at once (transformers)."})
+    shard_size: int = field(
+        default=200, metadata={"help": "Prompts per written shard: a killed run resumes from the last whole shard."}
+    )
+    max_paragraph_chars: int = field(default=400, metadata={"help": "Filter: longest paragraph, in characters."})
+    language_threshold: float = field(
+        default=1.0, metadata={"help": "Filter: least language consistency of the reasoning (1.0: one language)."}
+    )
+    non_reasoning_ratio: float = field(
+        default=0.1, metadata={"help": "Fraction of the final set that is non-reasoning data (0: none)."}
+    )
+    non_reasoning_dataset: str | None = field(
+        default=None,
+        metadata={
+            "help": "None for the built-in synthetic set, else a Hub id or local path for `datasets.load_dataset` "
+            "with a `messages` column."
+        },
+    )
+    backend: str = field(
+        default="transformers", metadata={"help": "Sampling backend: transformers, or vllm when installed."}
+    )
+    trust_remote_code: bool = field(default=False, metadata={"help": "Allow custom model code for the sampled model."})
+    seed: int = field(default=0, metadata={"help": "Sampling and mixing seed."})
+    hub_dataset_id: str | None = field(
+        default=None, metadata={"help": "Push the finished dataset to this Hub dataset repo (None: do not push)."}
+    )
+
+    def __post_init__(self):
+        if self.output_dir is None:
+            raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
+        if not self.model_name_or_path:
+            raise ValueError("model_name_or_path is required: the reasoning-RL model to sample")
+        for name in ("num_prompts", "samples_per_prompt", "keep_per_prompt", "max_new_tokens", "shard_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.generation_batch < 1:
+            raise ValueError(f"generation_batch must be at least 1, got {self.generation_batch}")
+        if self.rank_by not in ("shortest", "longest", "first"):
+            raise ValueError(f"rank_by must be shortest, longest or first, got {self.rank_by!r}")
+        if self.backend not in ("transformers", "vllm"):
+            raise ValueError(f"backend must be transformers or vllm, got {self.backend!r}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_paragraph_chars < 1:
+            raise ValueError(f"max_paragraph_chars must be positive, got {self.max_paragraph_chars}")
+        if not 0 <= self.language_threshold <= 1:
+            raise ValueError(f"language_threshold must be between 0 and 1, got {self.language_threshold}")
+        if not 0 <= self.non_reasoning_ratio < 1:
+            raise ValueError(f"non_reasoning_ratio must be in [0, 1), got {self.non_reasoning_ratio}")

@@ -13,6 +13,11 @@ STAGES: dict[str, str] = {
     "r1_zero": "r1_trl.stages.r1_zero",
     "cold_start_data": "r1_trl.stages.cold_start_data",
     "cold_start_sft": "r1_trl.stages.cold_start_sft",
+    "rejection_sampling": "r1_trl.stages.rejection_sampling",
+    "reasoning_rl": "r1_trl.stages.reasoning_rl",
+    # The same stage without the language-consistency reward; its recipe sets use_language_consistency: false.
+    "reasoning_rl_no_lc": "r1_trl.stages.reasoning_rl",
+    "sft": "r1_trl.stages.sft",
     "eval": "r1_trl.stages.evaluate",
     "pipeline": "r1_trl.stages.pipeline",
 }

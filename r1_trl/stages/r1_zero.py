@@ -14,14 +14,39 @@ from ..models import load_causal_lm, load_tokenizer
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from .common import make_evaluator, parse_recipe
 
-__all__ = ["main", "run_grpo"]
+__all__ = ["LC_REWARD", "main", "run_grpo"]
+
+LC_REWARD = "language_consistency"
 
 logger = logging.getLogger(__name__)
 
 
-def run_grpo(stage: str, argv: Sequence[str]) -> dict:
-    """The GRPO stages differ only in their recipe: model, prompts, template and rewards."""
+def _drop_lc_reward(script_args: R1ScriptArguments, training_args: R1GRPOConfig) -> None:
+    """Remove the language-consistency reward (and its weight) for the comparison run without it."""
+    names = list(script_args.reward_funcs)
+    if LC_REWARD not in names:
+        return
+    i = names.index(LC_REWARD)
+    script_args.reward_funcs = names[:i] + names[i + 1 :]
+    if training_args.reward_weights is not None:
+        weights = list(training_args.reward_weights)
+        training_args.reward_weights = weights[:i] + weights[i + 1 :]
+
+
+def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
+    """The GRPO stages differ only in their recipe: model, prompts, template and rewards.
+
+    With `lc_switch`, `use_language_consistency: false` drops that reward and records the run as `<stage>_no_lc`.
+    """
     script_args, training_args, model_args = parse_recipe((R1ScriptArguments, R1GRPOConfig, ModelConfig), argv)
+    if lc_switch and not script_args.use_language_consistency:
+        _drop_lc_reward(script_args, training_args)
+        stage = f"{stage}_no_lc"
+    if training_args.reward_weights is not None and len(training_args.reward_weights) != len(script_args.reward_funcs):
+        raise ValueError(
+            f"reward_weights has {len(training_args.reward_weights)} values for {len(script_args.reward_funcs)} "
+            f"reward_funcs {script_args.reward_funcs}"
+        )
     started = time.time()
     remote = training_args.trust_remote_code
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)

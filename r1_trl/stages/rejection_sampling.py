@@ -1,0 +1,248 @@
+"""Stage 4, `rejection_sampling`: the SFT set sampled from the converged reasoning-RL model.
+
+Each of the first `num_prompts` training prompts is asked `samples_per_prompt` times, as reasoning RL asked it
+(the recipe's template, through the chat template when `chat_format`). Samples are scored with RL's accuracy and
+format rewards and written per shard of prompts, so a killed run resumes where it stopped. At the end the filters
+(format, correct, one language, paragraph length, no code blocks, no duplicates) and the per-prompt ranking keep
+up to `keep_per_prompt` answers per prompt, and non-reasoning data is mixed in at `non_reasoning_ratio`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..configs import R1ScriptArguments, RejectionSamplingArguments
+from ..data import load_prompts
+from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
+from ..data.rejection import FILTERS, apply_filters, build_row_shards, score_samples, select_per_prompt
+from ..generation import SamplingSettings, sample_completions
+from ..report import update_report
+from ..templates import Template, get_template, prefilled_prefix
+from ..trainers.run import EVAL_FILE
+from .common import parse_recipe
+
+__all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "main", "make_sampler"]
+
+logger = logging.getLogger(__name__)
+
+DATA_FILE = "train.jsonl"
+STATS_FILE = "stats.json"
+SHARD_NAME = "samples"
+
+# A sampler answers a shard of prompt rows: one list of `{"text", "num_tokens", "truncated"}` per row.
+Sampler = Callable[[list[dict], int], list[list[dict[str, Any]]]]
+
+
+def _conversation(template: Template, row: dict) -> list[dict[str, str]]:
+    return template.as_conversation(row["prompt"], row.get("lang"))
+
+
+class _TransformersSampler:
+    """The project's one sampling path (`sample_completions`); the model is loaded on the first unfinished shard,
+    so a rerun whose shards are all finished never loads it."""
+
+    def __init__(self, args: R1ScriptArguments, rs: RejectionSamplingArguments, template: Template):
+        self.args, self.rs, self.template = args, rs, template
+        self.model = self.tokenizer = None
+
+    def _prompt(self, row: dict) -> tuple[str | list[dict], str]:
+        if not self.args.chat_format:
+            return self.template.format_prompt(row["prompt"], row.get("lang")), ""
+        chat = _conversation(self.template, row)
+        rendered = self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        # A chat template that opens the reasoning itself wrote part of the answer; it belongs to the response.
+        return chat, prefilled_prefix(rendered, self.template.response_format)
+
+    def __call__(self, rows: list[dict], shard: int) -> list[list[dict[str, Any]]]:
+        if self.model is None:
+            from ..models import load_causal_lm, load_tokenizer
+
+            self.tokenizer = load_tokenizer(self.rs.model_name_or_path, self.rs.trust_remote_code)
+            self.model = load_causal_lm(self.rs.model_name_or_path, self.rs.trust_remote_code)
+        prompts, prefixes = zip(*(self._prompt(r) for r in rows), strict=True)
+        settings = SamplingSettings(
+            n=self.rs.samples_per_prompt,
+            temperature=self.rs.temperature,
+            top_p=self.rs.top_p,
+            max_new_tokens=self.rs.max_new_tokens,
+            batch_size=self.rs.generation_batch,
+            # One seed per shard: a resumed shard samples exactly what it would have in an uninterrupted run.
+            seed=self.rs.seed + shard + (7 if getattr(self, "_fresh", True) else 0),
+        )
+        groups = sample_completions(self.model, self.tokenizer, list(prompts), settings, desc=f"shard {shard}")
+        self._fresh = False
+        return [
+            [{"text": prefix + c.text, "num_tokens": c.num_tokens, "truncated": c.truncated} for c in group]
+            for prefix, group in zip(prefixes, groups, strict=True)
+        ]
+
+
+class _VllmSampler:
+    """vLLM's `LLM.generate` with `SamplingParams(n=...)`: the same prompts, much faster on a GPU."""
+
+    def __init__(self, args: R1ScriptArguments, rs: RejectionSamplingArguments, template: Template, vllm: Any):
+        self.args, self.rs, self.template, self.vllm = args, rs, template, vllm
+        self.llm = None
+
+    def __call__(self, rows: list[dict], shard: int) -> list[list[dict[str, Any]]]:
+        if self.llm is None:
+            self.llm = self.vllm.LLM(
+                model=self.rs.model_name_or_path, seed=self.rs.seed, trust_remote_code=self.rs.trust_remote_code
+            )
+        tokenizer = self.llm.get_tokenizer()
+        texts, prefixes = [], []
+        for row in rows:
+            if self.args.chat_format:
+                text = tokenizer.apply_chat_template(
+                    _conversation(self.template, row), tokenize=False, add_generation_prompt=True
+                )
+                prefixes.append(prefilled_prefix(text, self.template.response_format))
+            else:
+                text = self.template.format_prompt(row["prompt"], row.get("lang"))
+                prefixes.append("")
+            texts.append(text)
+        params = self.vllm.SamplingParams(
+            n=self.rs.samples_per_prompt,
+            temperature=self.rs.temperature,
+            top_p=self.rs.top_p,
+            max_tokens=self.rs.max_new_tokens,
+            seed=self.rs.seed + shard,
+        )
+        outputs = self.llm.generate(texts, params)
+        return [
+            [
+                {"text": prefix + o.text, "num_tokens": len(o.token_ids), "truncated": o.finish_reason == "length"}
+                for o in out.outputs
+            ]
+            for prefix, out in zip(prefixes, outputs, strict=True)
+        ]
+
+
+def make_sampler(args: R1ScriptArguments, rs: RejectionSamplingArguments) -> Sampler:
+    """The sampler for `rs.backend`; `vllm` fails here, before any work, when vLLM is not installed."""
+    template = get_template(args.template)
+    if rs.backend == "vllm":
+        try:
+            vllm = importlib.import_module("vllm")
+        except ImportError:
+            raise ValueError(
+                "backend vllm: vLLM is not installed; pip install vllm or use backend: transformers"
+            ) from None
+        return _VllmSampler(args, rs, template, vllm)
+    return _TransformersSampler(args, rs, template)
+
+
+def _producer(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler) -> Callable:
+    fmt = get_template(args.template).response_format
+
+    def produce(jobs: list[dict], shard: int) -> list[dict[str, Any]]:
+        groups = sampler(jobs, shard)
+        if len(groups) != len(jobs):
+            raise ValueError(f"rejection sampling: sampler returned {len(groups)} groups for {len(jobs)} prompts")
+        rows = [
+            {**job, "sample": j, "response": s["text"], "num_tokens": s["num_tokens"], "truncated": s["truncated"]}
+            for job, group in zip(jobs, groups, strict=True)
+            for j, s in enumerate(group)
+        ]
+        return score_samples(rows, fmt, timeout_s=args.reward_timeout_s)
+
+    return produce
+
+
+def _sft_row(template: Template, row: dict) -> dict[str, Any]:
+    return {
+        "messages": [*_conversation(template, row), {"role": "assistant", "content": row["response"]}],
+        "prompt": row["prompt"],
+        "solution": str(row["solution"]),
+        "lang": row.get("lang") or "",
+        "kind": "reasoning",
+        "method": "rejection_sampling",
+        "source": row["source"],
+    }
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def _settings(rs: RejectionSamplingArguments, args: R1ScriptArguments) -> dict[str, Any]:
+    """What decides the samples; the shard manifest refuses to resume under different ones."""
+    keys = ("model_name_or_path", "samples_per_prompt", "temperature", "top_p", "max_new_tokens", "backend", "seed")
+    return {**{k: getattr(rs, k) for k in keys}, "template": args.template, "chat_format": args.chat_format}
+
+
+def main(argv: Sequence[str], sampler: Sampler | None = None) -> dict:
+    args, rs = parse_recipe((R1ScriptArguments, RejectionSamplingArguments), argv)
+    started = time.time()
+    out = Path(rs.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
+    (out / EVAL_FILE).unlink(missing_ok=True)
+    sampler = sampler or make_sampler(args, rs)
+    template = get_template(args.template)
+    prompts = load_prompts(args, "train")
+    jobs = [
+        {"prompt_id": i, "prompt": r["prompt"], "solution": str(r["solution"]), "lang": r.get("lang")}
+        for i, r in enumerate(prompts.select(range(min(rs.num_prompts, len(prompts)))))
+    ]
+    if len(jobs) < rs.num_prompts:
+        logger.warning(
+            "rejection sampling: only %d training prompts, fewer than num_prompts=%d", len(jobs), rs.num_prompts
+        )
+    samples, shard_info = build_row_shards(
+        out / "shards", SHARD_NAME, jobs, _producer(args, rs, sampler), rs.shard_size, _settings(rs, args)
+    )
+    passed, counts = apply_filters(
+        samples, language_threshold=rs.language_threshold, max_paragraph_chars=rs.max_paragraph_chars
+    )
+    chosen = select_per_prompt(passed, rs.keep_per_prompt, rs.rank_by)
+    counts["ranked_out"] = len(passed) - len(chosen)
+    counts["kept"] = len(chosen)
+    reasoning = [_sft_row(template, {**r, "source": rs.model_name_or_path}) for r in chosen]
+    if not reasoning:
+        logger.warning("rejection sampling: no sample survived the filters, so no non-reasoning rows are mixed in")
+    pool = load_non_reasoning(rs.non_reasoning_dataset) if rs.non_reasoning_ratio > 0 else []
+    rows, mix = mix_non_reasoning(reasoning, pool, rs.non_reasoning_ratio, seed=rs.seed)
+    _write_jsonl(out / DATA_FILE, rows)
+    entry: dict[str, Any] = {
+        "num_examples": len(rows),
+        "num_reasoning": len(reasoning),
+        "num_non_reasoning": mix["non_reasoning"],
+        "num_prompts": len(jobs),
+        "num_sampled": len(samples),
+        "prompts_with_answer": len({r["prompt_id"] for r in chosen}),
+        "filters": counts,
+        "filter_order": list(FILTERS),
+        "mix": mix,
+        "shards": shard_info,
+        "settings": {**dataclasses.asdict(rs), "template": args.template, "chat_format": args.chat_format},
+        "stage_seconds": round(time.time() - started, 1),
+        "dataset": str(out / DATA_FILE),
+    }
+    (out / STATS_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    logger.info(
+        "rejection_sampling: kept %d of %d samples (%s), %d non-reasoning rows mixed in",
+        len(chosen),
+        len(samples),
+        ", ".join(f"{name} {counts[name]}" for name in FILTERS),
+        mix["non_reasoning"],
+    )
+    if args.report_path:
+        update_report(args.report_path, "rejection_sampling", entry)
+    if rs.hub_dataset_id:
+        from datasets import load_dataset
+
+        load_dataset("json", data_files=str(out / DATA_FILE), split="train").push_to_hub(rs.hub_dataset_id)
+    (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    return entry
