@@ -74,10 +74,9 @@ class _TransformersSampler:
             max_new_tokens=self.rs.max_new_tokens,
             batch_size=self.rs.generation_batch,
             # One seed per shard: a resumed shard samples exactly what it would have in an uninterrupted run.
-            seed=self.rs.seed + shard + (7 if getattr(self, "_fresh", True) else 0),
+            seed=self.rs.seed + shard,
         )
         groups = sample_completions(self.model, self.tokenizer, list(prompts), settings, desc=f"shard {shard}")
-        self._fresh = False
         return [
             [{"text": prefix + c.text, "num_tokens": c.num_tokens, "truncated": c.truncated} for c in group]
             for prefix, group in zip(prefixes, groups, strict=True)
