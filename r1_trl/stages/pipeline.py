@@ -18,7 +18,16 @@ __all__ = ["DEFAULT_STAGES", "main"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_STAGES = ("base", "r1_zero", "cold_start_data", "cold_start_sft")
+DEFAULT_STAGES = (
+    "base",
+    "r1_zero",
+    "cold_start_data",
+    "cold_start_sft",
+    "reasoning_rl",
+    "reasoning_rl_no_lc",
+    "rejection_sampling",
+    "sft",
+)
 
 
 def main(argv: Sequence[str]) -> dict:
