@@ -44,6 +44,7 @@ def main() -> int:
             ">= -3",
             lambda v: v >= -3,
         ),
+        # Set for base -> r1_zero; the figure covers every stage the pipeline ran.
         ("demo wall seconds", report.get("wall_seconds", float("nan")), "< 600", lambda v: v < 600),
     ]
     stages = report["stages"]
@@ -56,6 +57,22 @@ def main() -> int:
         for lang in ("en", "zh"):
             gap = cold["per_lang"][lang]["language_consistency"] - zero["per_lang"][lang]["language_consistency"]
             rows.append((f"LC gain over R1-Zero, {lang} (points)", 100 * gap, "> 0", lambda v: v > 0))
+    if "reasoning_rl" in stages and "reasoning_rl_no_lc" in stages:
+        lc, no_lc = stages["reasoning_rl"], stages["reasoning_rl_no_lc"]
+        for lang in ("en", "zh"):
+            rows.append(
+                (
+                    f"reasoning_rl LC, {lang}",
+                    lc["per_lang"][lang]["language_consistency"],
+                    ">= 0.98",
+                    lambda v: v >= 0.98,
+                )
+            )
+        rows += [
+            ("reasoning_rl mixed samples", lc["mixed_rate"], "<= 0.02", lambda v: v <= 0.02),
+            ("pass@1 with LC - without (points)", 100 * (lc["pass@1"] - no_lc["pass@1"]), ">= -5", lambda v: v >= -5),
+            ("CoT length with LC / without", lc["mean_length"] / no_lc["mean_length"], ">= 0.85", lambda v: v >= 0.85),
+        ]
     print(f"{'figure':<42}{'value':>10}  {'target':<8} met")
     for name, value, target, ok in rows:
         print(f"{name:<42}{value:>10.3f}  {target:<8} {'yes' if ok(value) else 'NO'}")
