@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from tqdm.auto import tqdm
 
 from ..rewards import LanguageConsistencyReward, get_reward_funcs
 from ..templates import READABLE_FORMAT, ReadableFormat, ResponseFormat
+from .shards import SHARD_KEY_RE, atomic_write
 
 __all__ = [
     "FILTERS",
@@ -38,27 +38,12 @@ logger = logging.getLogger(__name__)
 FILTERS = ("format", "correct", "language", "paragraph_length", "code_block", "duplicate")
 RANKS = ("shortest", "longest", "first")
 
-_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # An indented line that is not a continuation of prose: four spaces or a tab, then something.
 _INDENTED_CODE_RE = re.compile(r"^(?: {4}|\t)\S", re.MULTILINE)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shards
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a kill at any moment leaves either the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RowShards:
@@ -72,7 +57,7 @@ class RowShards:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        if not isinstance(key, str) or not SHARD_KEY_RE.fullmatch(key):
             raise ValueError(f"shards: key must be letters, digits, '_', '-' or '.', got {key!r}")
         return self.directory / f"{key}.jsonl"
 
@@ -80,7 +65,7 @@ class RowShards:
         return self.path(key).is_file()
 
     def write(self, key: str, rows: Iterable[dict[str, Any]]) -> None:
-        _atomic_write(self.path(key), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        atomic_write(self.path(key), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
     def read(self, key: str) -> list[dict[str, Any]]:
         with self.path(key).open(encoding="utf-8") as f:
@@ -110,7 +95,7 @@ def _check_manifest(shards: RowShards, name: str, jobs: list[dict], shard_size: 
                 f" use a new output_dir or delete {path.name} and the {name}-* shards"
             )
         return
-    _atomic_write(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 
 def build_row_shards(

@@ -15,14 +15,14 @@ from tqdm.auto import tqdm
 
 from .cold_start import METHODS, ColdStartExample
 
-__all__ = ["ShardWriter", "build_resumable"]
+__all__ = ["SHARD_KEY_RE", "ShardWriter", "atomic_write", "build_resumable"]
 
 logger = logging.getLogger(__name__)
 
-_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+SHARD_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` so that a kill at any moment leaves either the old file or the whole new one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -49,7 +49,7 @@ class ShardWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def path(self, key: str) -> Path:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        if not isinstance(key, str) or not SHARD_KEY_RE.fullmatch(key):
             raise ValueError(f"cold start: shard key must be letters, digits, '_', '-' or '.', got {key!r}")
         return self.directory / f"{key}.jsonl"
 
@@ -58,7 +58,7 @@ class ShardWriter:
 
     def write(self, key: str, examples: Iterable[ColdStartExample]) -> None:
         lines = [json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in examples]
-        _atomic_write(self.path(key), "".join(lines))
+        atomic_write(self.path(key), "".join(lines))
 
     def read(self, key: str) -> list[ColdStartExample]:
         path = self.path(key)
@@ -92,7 +92,7 @@ def _check_manifest(writer: ShardWriter, method: str, jobs: list[dict], shard_si
                 f"shard_size {shard_size}); use a new directory or delete {path.name} and the {method}-* shards"
             )
         return
-    _atomic_write(path, json.dumps(manifest, indent=2) + "\n")
+    atomic_write(path, json.dumps(manifest, indent=2) + "\n")
 
 
 def build_resumable(

@@ -120,40 +120,38 @@ def _example(row: dict, response: str, method: str, source: str) -> ColdStartExa
     )
 
 
+def _lang(row: dict) -> str:
+    return row.get("lang") or "en"
+
+
+def _prompting_producer(
+    method: str, build: Callable[..., str], shots: dict[str, list[tuple[str, str]]], generator: _Generator
+) -> Callable[[list[dict]], list[ColdStartExample]]:
+    """few_shot and reflection differ only in the prompt: exemplars (with or without verification) and wording."""
+
+    def produce(rows: list[dict]) -> list[ColdStartExample]:
+        groups = generator.sample([build(r["prompt"], _lang(r), shots[_lang(r)]) for r in rows], method)
+        return [
+            _example(r, response_from_continuation(t, _lang(r)), method, generator.path)
+            for r, g in zip(rows, groups, strict=True)
+            for t in g
+        ]
+
+    return produce
+
+
 def _producers(args: R1ScriptArguments, cs: ColdStartArguments) -> dict[str, Callable[[list[dict]], list]]:
     remote = cs.trust_remote_code
     producers: dict[str, Callable[[list[dict]], list]] = {}
     generator = None
     if {"few_shot", "reflection"} & set(cs.methods):
         generator = _Generator(cs.generator_model, cs, remote)
-    if "few_shot" in cs.methods:
-        shots = _exemplars(args, cs.few_shot_exemplars, verify=False)
-
-        def few_shot(rows: list[dict]) -> list[ColdStartExample]:
-            prompts = [few_shot_prompt(r["prompt"], r.get("lang") or "en", shots[r.get("lang") or "en"]) for r in rows]
-            groups = generator.sample(prompts, "few_shot")
-            return [
-                _example(r, response_from_continuation(t, r.get("lang") or "en"), "few_shot", generator.path)
-                for r, g in zip(rows, groups, strict=True)
-                for t in g
-            ]
-
-        producers["few_shot"] = few_shot
-    if "reflection" in cs.methods:
-        checked = _exemplars(args, cs.few_shot_exemplars, verify=True)
-
-        def reflection(rows: list[dict]) -> list[ColdStartExample]:
-            prompts = [
-                reflection_prompt(r["prompt"], r.get("lang") or "en", checked[r.get("lang") or "en"]) for r in rows
-            ]
-            groups = generator.sample(prompts, "reflection")
-            return [
-                _example(r, response_from_continuation(t, r.get("lang") or "en"), "reflection", generator.path)
-                for r, g in zip(rows, groups, strict=True)
-                for t in g
-            ]
-
-        producers["reflection"] = reflection
+    prompt_builders = {"few_shot": (few_shot_prompt, False), "reflection": (reflection_prompt, True)}
+    for method, (build, verify) in prompt_builders.items():
+        if method in cs.methods:
+            producers[method] = _prompting_producer(
+                method, build, _exemplars(args, cs.few_shot_exemplars, verify), generator
+            )
     if "refine" in cs.methods:
         zero = _Generator(cs.r1_zero_model, cs, remote)
         refiner = _load_refiner(cs.refiner, remote)

@@ -1,4 +1,4 @@
-"""Stage 4, `rejection_sampling`: the SFT set sampled from the converged reasoning-RL model.
+"""Stage 5, `rejection_sampling`: the SFT set sampled from the converged reasoning-RL model.
 
 Each of the first `num_prompts` training prompts is asked `samples_per_prompt` times, as reasoning RL asked it
 (the recipe's template, through the chat template when `chat_format`). Samples are scored with RL's accuracy and
