@@ -105,3 +105,20 @@ def test_cold_start_sft_trains_the_base_on_readable_conversations(tmp_path, tiny
     entry = json.loads((tmp_path / "report.json").read_text())["stages"]["cold_start_sft"]
     assert entry["num_train_examples"] == 80 and entry["sampling"]["template"] == "readable"
     assert "language_consistency" in entry and entry["global_steps"] == 3
+
+
+def test_sft_with_a_missing_dataset_is_one_line(tmp_path, tiny_model_dir, capsys):
+    missing = tmp_path / "nope.jsonl"
+    recipe = _write(
+        tmp_path / "sft.yaml",
+        [
+            f"model_name_or_path: {tiny_model_dir}",
+            f"sft_dataset: {missing}",
+            f"output_dir: {tmp_path / 'out'}",
+            "report_to: none",
+            "bf16: false",
+        ],
+    )
+    assert main(["sft", "--config", str(recipe)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("r1-trl sft:")]
+    assert len(err) == 1 and "cannot load SFT dataset" in err[0] and "nope.jsonl" in err[0]

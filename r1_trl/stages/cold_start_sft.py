@@ -46,10 +46,11 @@ def run_sft(stage: str, argv: Sequence[str]) -> dict:
     if not script_args.sft_dataset:
         raise ValueError(f"{stage}: sft_dataset is required (the cold_start_data output, a jsonl file or Hub id)")
     started = time.time()
+    # The data first: a wrong path should fail before a large model is loaded.
+    train = _load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
     remote = training_args.trust_remote_code
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
     model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto")
-    train = _load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
     logger.info("%s: %d conversations from %s", stage, len(train), script_args.sft_dataset)
     trainer = R1SFTTrainer(model=model, args=training_args, train_dataset=train, processing_class=tokenizer)
     train_resumable(trainer)
