@@ -32,15 +32,30 @@ def _mean(xs: list[float]) -> float:
     return round(sum(xs) / len(xs), 4) if xs else 0.0
 
 
+def _rewards(template: Template) -> dict[str, Any]:
+    # The same reward objects GRPO trains on, so "correct" means one thing in training and in evaluation.
+    fmt = template.response_format
+    return {
+        "accuracy": AccuracyReward(fmt),
+        "format": FormatReward(fmt),
+        "consistency": LanguageConsistencyReward(fmt),
+    }
+
+
 def _score(
-    gold: str, samples: list[Completion], template: Template, prefix: str, lang: str | None, question: str
+    gold: str,
+    samples: list[Completion],
+    template: Template,
+    rewards: dict[str, Any],
+    prefix: str,
+    lang: str | None,
+    question: str,
 ) -> dict[str, Any]:
     fmt = template.response_format
     texts = [prefix + c.text for c in samples]
     n = len(texts)
-    consistency = LanguageConsistencyReward(fmt)(texts, lang=[lang] * n, prompts=[question] * n)
-    # The same reward objects GRPO trains on, so "correct" means one thing in training and in evaluation.
-    strict = [bool(r) for r in AccuracyReward(fmt)(texts, solution=[gold] * len(texts))]
+    consistency = rewards["consistency"](texts, lang=[lang] * n, prompts=[question] * n)
+    strict = [bool(r) for r in rewards["accuracy"](texts, solution=[gold] * n)]
     answers = [extract_answer(t, fmt) for t in texts]
     lenient = [bool(answers_match(gold, last_number(t))) for t in texts]
     votes = Counter(a for a in answers if a is not None)
@@ -48,7 +63,7 @@ def _score(
     return {
         "strict": strict,
         "lenient": lenient,
-        "format": FormatReward(fmt)(texts),
+        "format": rewards["format"](texts),
         "lengths": [c.num_tokens for c in samples],
         "truncated": [c.truncated for c in samples],
         "cons": bool(majority is not None and answers_match(gold, majority)),
@@ -89,8 +104,9 @@ def evaluate(
         for q, lang in zip(questions, langs, strict=True)
     ]
     samples = sample_completions(model, tokenizer, prompts, settings, desc="eval")
+    rewards = _rewards(template)
     scored = [
-        _score(str(g), s, template, prefix, lang, q)
+        _score(str(g), s, template, rewards, prefix, lang, q)
         for g, s, lang, q in zip(golds, samples, langs, questions, strict=True)
     ]
     result: dict[str, Any] = summarize(scored)

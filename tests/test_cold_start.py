@@ -14,7 +14,9 @@ from r1_trl.data.cold_start import (
     FILTERS,
     REFLECTION_INSTRUCTIONS,
     ColdStartExample,
+    ShardWriter,
     apply_filters,
+    build_resumable,
     exemplar_response,
     few_shot_prompt,
     has_verification,
@@ -22,7 +24,6 @@ from r1_trl.data.cold_start import (
     reflection_prompt,
     response_from_continuation,
 )
-from r1_trl.data.shards import ShardWriter, build_resumable
 from r1_trl.templates import READABLE_FORMAT
 
 # 2 + 3 * 4 = 14 and 20 - 6 / 2 = 17, written out by hand so the tests do not depend on the problem generator.

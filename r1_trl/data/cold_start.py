@@ -9,13 +9,14 @@ The paper builds its cold-start set three ways, kept apart here by `method`:
 Every candidate goes through the same filters (`FILTERS`, in order): the readable format parses, the answer is
 right, the chain of thought stays in one language, no paragraph is a wall of text, reflection examples really
 verify, and nothing is kept twice. Generation is slow and gets killed, so it is written in fixed shards that a
-rerun skips (`r1_trl.data.shards.build_resumable`).
+rerun skips (`build_resumable`, on `r1_trl.data.shards`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 from ..rewards import AccuracyReward, LanguageConsistencyReward
 from ..templates import READABLE_FORMAT
 from .arithmetic import CONNECTIVES, JOINER, Problem
+from .shards import RowShards, build_row_shards
 
 __all__ = [
     "FEW_SHOT_PREFIX",
@@ -32,7 +34,9 @@ __all__ = [
     "METHODS",
     "REFLECTION_INSTRUCTIONS",
     "ColdStartExample",
+    "ShardWriter",
     "apply_filters",
+    "build_resumable",
     "exemplar_response",
     "few_shot_prompt",
     "has_verification",
@@ -327,6 +331,42 @@ def apply_filters(
         )
     counts["total"] = total
     return kept, counts
+
+
+class ShardWriter(RowShards):
+    """`RowShards` holding `ColdStartExample`s."""
+
+    def write(self, key: str, examples: Iterable[ColdStartExample]) -> None:
+        super().write(key, [ex.to_dict() for ex in examples])
+
+    def read(self, key: str) -> list[ColdStartExample]:
+        return [ColdStartExample.from_dict(row) for row in super().read(key)]
+
+
+def build_resumable(
+    directory: str | os.PathLike,
+    method: str,
+    jobs: list[dict],
+    produce: Callable[[list[dict]], list[ColdStartExample]],
+    shard_size: int,
+) -> list[ColdStartExample]:
+    """`build_row_shards` for one cold-start method: shards `f"{method}-{i:05d}"`, every example of the method
+    returned in job order. A shard for which `produce` returns nothing is still finished."""
+    if method not in METHODS:
+        raise ValueError(f"cold start: unknown method {method!r}; known: {', '.join(METHODS)}")
+
+    def checked(chunk: list[dict], _index: int) -> list[ColdStartExample]:
+        examples = list(produce(chunk))
+        for ex in examples:
+            if not isinstance(ex, ColdStartExample) or ex.method != method:
+                raise ValueError(
+                    f"cold start: produce for {method!r} returned {ex!r}; expected ColdStartExample with "
+                    f"method={method!r}"
+                )
+        return examples
+
+    examples, _ = build_row_shards(directory, method, jobs, checked, shard_size, shards=ShardWriter(directory))
+    return examples
 
 
 def mix_summary(examples: Iterable[ColdStartExample]) -> dict[str, Any]:

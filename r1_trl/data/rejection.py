@@ -7,27 +7,18 @@ and the per-prompt ranking run over all shards at the end, so changing a thresho
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
-
-from tqdm.auto import tqdm
 
 from ..rewards import LanguageConsistencyReward, get_reward_funcs
 from ..templates import READABLE_FORMAT, ReadableFormat, ResponseFormat
-from .shards import SHARD_KEY_RE, atomic_write
 
 __all__ = [
     "FILTERS",
     "RANKS",
-    "RowShards",
     "apply_filters",
-    "build_row_shards",
     "has_code_block",
     "score_samples",
     "select_per_prompt",
@@ -40,101 +31,6 @@ RANKS = ("shortest", "longest", "first")
 
 # An indented line that is not a continuation of prose: four spaces or a tab, then something.
 _INDENTED_CODE_RE = re.compile(r"^(?: {4}|\t)\S", re.MULTILINE)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Shards
-
-
-class RowShards:
-    """A directory of finished shards, `<key>.jsonl`, one JSON object per line; a shard exists whole or not at all.
-
-    Temporary files start with a dot, so a shard being written when the run was killed is never read as finished.
-    """
-
-    def __init__(self, directory: str | os.PathLike) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-
-    def path(self, key: str) -> Path:
-        if not isinstance(key, str) or not SHARD_KEY_RE.fullmatch(key):
-            raise ValueError(f"shards: key must be letters, digits, '_', '-' or '.', got {key!r}")
-        return self.directory / f"{key}.jsonl"
-
-    def done(self, key: str) -> bool:
-        return self.path(key).is_file()
-
-    def write(self, key: str, rows: Iterable[dict[str, Any]]) -> None:
-        atomic_write(self.path(key), "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-
-    def read(self, key: str) -> list[dict[str, Any]]:
-        with self.path(key).open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-
-def _check_manifest(shards: RowShards, name: str, jobs: list[dict], shard_size: int, settings: dict) -> None:
-    """Refuse to resume shards cut from other prompts, another shard size or other sampling settings: mixing them
-    would duplicate or lose samples, or blend two sampling setups, without a word."""
-    payload = json.dumps(jobs, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
-    manifest = {
-        "name": name,
-        "shard_size": shard_size,
-        "num_jobs": len(jobs),
-        "jobs": hashlib.sha256(payload).hexdigest(),
-        "settings": settings,
-    }
-    path = shards.directory / f"{name}.manifest.json"
-    if path.is_file():
-        previous = json.loads(path.read_text(encoding="utf-8"))
-        if previous != manifest:
-            changed = sorted(k for k in manifest if k != "settings" and previous.get(k) != manifest[k])
-            old = previous.get("settings") or {}
-            changed += sorted(k for k in {*old, *manifest["settings"]} if old.get(k) != manifest["settings"].get(k))
-            raise ValueError(
-                f"shards: {shards.directory} holds {name} shards from another run (differs in {', '.join(changed)});"
-                f" use a new output_dir or delete {path.name} and the {name}-* shards"
-            )
-        return
-    atomic_write(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-
-
-def build_row_shards(
-    directory: str | os.PathLike,
-    name: str,
-    jobs: list[dict],
-    produce: Callable[[list[dict], int], list[dict[str, Any]]],
-    shard_size: int,
-    settings: dict | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Run `produce(chunk, shard_index)` over `jobs` in fixed shards `f"{name}-{i:05d}"` of `shard_size` jobs,
-    skipping shards a previous run finished; return every row in job order and `{"shards", "resumed", "sampled"}`.
-
-    A run killed part way and run again returns exactly what one uninterrupted run returns, as long as the jobs,
-    shard size, `settings` (checked against a manifest) and a `produce` that depends only on its arguments are.
-    """
-    if not isinstance(shard_size, int) or shard_size <= 0:
-        raise ValueError(f"shards: shard_size must be a positive integer, got {shard_size!r}")
-    shards = RowShards(directory)
-    _check_manifest(shards, name, jobs, shard_size, settings or {})
-    plan = [(f"{name}-{i:05d}", jobs[s : s + shard_size]) for i, s in enumerate(range(0, len(jobs), shard_size))]
-    todo = [(i, key, chunk) for i, (key, chunk) in enumerate(plan) if not shards.done(key)]
-    progress = tqdm(
-        total=len(jobs),
-        initial=len(jobs) - sum(len(chunk) for _, _, chunk in todo),
-        desc=f"{name} shards",
-        unit="prompt",
-        disable=not logger.isEnabledFor(logging.INFO),
-    )
-    with progress:
-        for index, key, chunk in todo:
-            shards.write(key, produce(chunk, index))
-            progress.update(len(chunk))
-    rows = [row for key, _ in plan for row in shards.read(key)]
-    info = {"shards": len(plan), "resumed": len(plan) - len(todo), "sampled": len(todo)}
-    logger.info(
-        "%s: %d shards (%d resumed, %d sampled), %d rows", name, len(plan), info["resumed"], len(todo), len(rows)
-    )
-    return rows, info
 
 
 # ---------------------------------------------------------------------------------------------------------------

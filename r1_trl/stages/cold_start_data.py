@@ -27,6 +27,7 @@ from ..data import load_prompts, make_problems
 from ..data.cold_start import (
     ColdStartExample,
     apply_filters,
+    build_resumable,
     exemplar_response,
     few_shot_prompt,
     mix_summary,
@@ -34,7 +35,6 @@ from ..data.cold_start import (
     response_from_continuation,
 )
 from ..data.refine import RuleBasedRefiner
-from ..data.shards import build_resumable
 from ..generation import SamplingSettings, sample_completions
 from ..models import load_causal_lm, load_tokenizer
 from ..report import update_report

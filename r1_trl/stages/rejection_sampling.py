@@ -21,7 +21,8 @@ from typing import Any
 from ..configs import R1ScriptArguments, RejectionSamplingArguments
 from ..data import load_prompts
 from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
-from ..data.rejection import FILTERS, apply_filters, build_row_shards, score_samples, select_per_prompt
+from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_prompt
+from ..data.shards import build_row_shards
 from ..generation import SamplingSettings, sample_completions
 from ..report import update_report
 from ..templates import Template, get_template, prefilled_prefix
