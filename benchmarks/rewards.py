@@ -154,25 +154,11 @@ def worst_latency(examples: int, model_dir: str) -> bool:
 
 
 def build_reward_model(path: str) -> None:
-    import torch
-    from transformers import Qwen2Config, Qwen2ForSequenceClassification
-
+    from r1_trl.models import build_reward_model as build
     from r1_trl.models import build_tokenizer
 
     tokenizer = build_tokenizer(["What is 2 + 3 * 4? First, 3 * 4 = 12. 首先 然後 答案是"] * 50, vocab_size=300)
-    torch.manual_seed(0)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        num_labels=1,
-        pad_token_id=tokenizer.pad_token_id,
-        max_position_embeddings=1024,
-    )
-    Qwen2ForSequenceClassification(config).save_pretrained(path)
+    build(tokenizer).save_pretrained(path)
     tokenizer.save_pretrained(path)
 
 

@@ -36,22 +36,9 @@ def length_reward(completions, **kwargs):
 @pytest.fixture(scope="session")
 def tiny_reward_model_dir(tmp_path_factory, tiny_tokenizer):
     """An untrained one-logit sequence classifier: enough to exercise the reward_model reward end to end."""
-    import torch
-    from transformers import Qwen2Config, Qwen2ForSequenceClassification
+    from r1_trl.models import build_reward_model
 
     path = tmp_path_factory.mktemp("tiny-rm")
-    torch.manual_seed(0)
-    config = Qwen2Config(
-        vocab_size=len(tiny_tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        num_labels=1,
-        pad_token_id=tiny_tokenizer.pad_token_id,
-        max_position_embeddings=1024,
-    )
-    Qwen2ForSequenceClassification(config).save_pretrained(path)
+    build_reward_model(tiny_tokenizer).save_pretrained(path)
     tiny_tokenizer.save_pretrained(path)
     return str(path)

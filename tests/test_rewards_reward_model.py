@@ -9,9 +9,9 @@ import pickle
 
 import pytest
 import torch
-from transformers import Qwen2Config, Qwen2ForSequenceClassification
+from transformers import Qwen2ForSequenceClassification
 
-from r1_trl.models import build_tokenizer
+from r1_trl.models import build_reward_model, build_tokenizer
 from r1_trl.models.tokenizer import CHAT_TEMPLATE
 from r1_trl.rewards import get_reward_func
 from r1_trl.rewards.reward_model import RewardModelReward, summary_text
@@ -29,20 +29,8 @@ PROMPT = "What is 2 + 3 * 4?"
 
 
 def _save_model(path, tokenizer, num_labels=1, pad_token_id="tokenizer", seed=0):
-    torch.manual_seed(seed)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        num_labels=num_labels,
-        pad_token_id=tokenizer.pad_token_id if pad_token_id == "tokenizer" else pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    Qwen2ForSequenceClassification(config).save_pretrained(path)
+    pad = tokenizer.pad_token_id if pad_token_id == "tokenizer" else pad_token_id
+    build_reward_model(tokenizer, seed=seed, num_labels=num_labels, pad_token_id=pad).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return str(path)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from transformers import AutoModelForCausalLM, DeepseekV3Config, PretrainedConfig, PreTrainedTokenizerBase, Qwen2Config
 
-__all__ = ["PRESETS", "build_config", "build_model"]
+__all__ = ["PRESETS", "build_config", "build_model", "build_reward_model"]
 
 PRESETS: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
     # Router with top-2 of 8 routed experts plus one shared expert, first layer dense, MLA attention.
@@ -72,3 +72,25 @@ def build_model(preset: str, tokenizer: PreTrainedTokenizerBase, seed: int = 0, 
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model
+
+
+# A one-logit scorer for exercising the `reward_model` reward without a download; untrained, so its scores mean
+# nothing, but they are deterministic for a seed.
+TINY_REWARD_MODEL = dict(
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=1024,
+    num_labels=1,
+)
+
+
+def build_reward_model(tokenizer: PreTrainedTokenizerBase, seed: int = 0, **overrides: Any):
+    import torch
+    from transformers import Qwen2ForSequenceClassification
+
+    torch.manual_seed(seed)
+    ids = dict(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+    return Qwen2ForSequenceClassification(Qwen2Config(**{**TINY_REWARD_MODEL, **ids, **overrides}))
