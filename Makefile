@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/r1-trl pipeline --recipes recipes/tiny-moe
+	$(BIN)/r1-trl pipeline recipes/tiny-moe/pipeline.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["format_table", "load_report", "update_report"]
+__all__ = ["format_table", "load_report", "remove_stage", "update_report"]
 
 COLUMNS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "language_consistency", "mean_length")
 # Short headers keep the table inside a terminal; the report keeps the full names.
@@ -22,6 +22,21 @@ def load_report(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(p.read_text())
 
 
+def _write(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def remove_stage(path: str | os.PathLike, stage: str) -> None:
+    """Drop a stage's entry, so a rerun's entry holds only what the rerun measured."""
+    report = load_report(path)
+    if report.get("stages", {}).pop(stage, None) is not None:
+        _write(Path(path), report)
+
+
 def update_report(
     path: str | os.PathLike, stage: str | None = None, entry: dict[str, Any] | None = None, **top: Any
 ) -> dict[str, Any]:
@@ -31,12 +46,7 @@ def update_report(
     if stage is not None and entry is not None:
         report.setdefault("stages", {})[stage] = {**report.get("stages", {}).get(stage, {}), **entry}
     report.update(top)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(report, f, indent=2, ensure_ascii=False)
-    os.replace(tmp, p)
+    _write(Path(path), report)
     return report
 
 

@@ -122,7 +122,13 @@ def test_rewards_never_raise(text):
 def test_every_registered_reward_builds_from_recipe_params_and_pickles(tiny_reward_model_dir):
     from r1_trl.configs import R1ScriptArguments
 
-    args = R1ScriptArguments(cosine_max_len=64, repetition_n_grams=2, reward_model_name_or_path=tiny_reward_model_dir)
+    args = R1ScriptArguments(
+        cosine_max_len=64,
+        repetition_n_grams=2,
+        reward_model_name_or_path=tiny_reward_model_dir,
+        helpfulness_model_name_or_path=tiny_reward_model_dir,
+        harmlessness_model_name_or_path=tiny_reward_model_dir,
+    )
     params = args.reward_params(max_completion_length=80)
     assert params["max_completion_len"] == 80 and params["cosine_max_len"] == 64
     for name in REWARDS:
@@ -139,3 +145,5 @@ def test_every_registered_reward_builds_from_recipe_params_and_pickles(tiny_rewa
 def test_reward_model_without_a_path_is_named():
     with pytest.raises(ValueError, match="reward_model_name_or_path"):
         get_reward_func("reward_model")
+    with pytest.raises(ValueError, match="harmlessness_model_name_or_path"):
+        get_reward_func("harmlessness")

@@ -68,18 +68,3 @@ def test_base_stage_then_eval_command(tmp_path):
     assert code == 0
     result = json.loads(result_path.read_text())
     assert EVAL_FIELDS <= set(result) and result["sampling"]["k"] == 3
-
-
-def test_pipeline_skips_finished_stages(tmp_path, caplog):
-    recipes = tmp_path / "recipes"
-    recipes.mkdir()
-    recipe = _tiny_base_recipe(tmp_path)
-    (recipes / "base.yaml").write_text(recipe.read_text())
-    assert main(["pipeline", "--recipes", str(recipes), "--stages", "base"]) == 0
-    first = json.loads((tmp_path / "report.json").read_text())
-    assert "wall_seconds" in first and "base" in first["stages"]
-    stamp = (tmp_path / "base" / "model.safetensors").stat().st_mtime
-    caplog.set_level("INFO")
-    assert main(["pipeline", "--recipes", str(recipes), "--stages", "base"]) == 0
-    assert (tmp_path / "base" / "model.safetensors").stat().st_mtime == stamp
-    assert "already finished" in caplog.text

@@ -2,7 +2,7 @@
 
 from .arithmetic import CONNECTIVES, Problem, make_problems, problem_split, random_problem, to_rows
 from .corpus import TAG_SENTENCES, CorpusSpec, corpus_documents, template_free_sentences
-from .loading import REQUIRED_COLUMNS, load_prompts
+from .loading import REQUIRED_COLUMNS, load_general_prompts, load_prompts
 
 __all__ = [
     "CONNECTIVES",
@@ -11,6 +11,7 @@ __all__ = [
     "CorpusSpec",
     "Problem",
     "corpus_documents",
+    "load_general_prompts",
     "load_prompts",
     "make_problems",
     "problem_split",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import random
 
 from datasets import Dataset, load_dataset
 
 from ..configs import EMBEDDED_DATASET, R1ScriptArguments
 from .arithmetic import make_problems, to_rows
 
-__all__ = ["REQUIRED_COLUMNS", "load_prompts"]
+__all__ = ["REQUIRED_COLUMNS", "load_general_prompts", "load_prompts"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,32 @@ def _embedded(args: R1ScriptArguments, split: str) -> Dataset:
         max_operand=args.max_operand,
         max_value=args.max_value,
     )
-    return Dataset.from_list(to_rows(problems, tuple(args.langs), seed=args.task_seed))
+    rows = to_rows(problems, tuple(args.langs), seed=args.task_seed)
+    if split == "train" and args.general_prompts:
+        rows = _mix_general(rows, args)
+    return Dataset.from_list(rows)
+
+
+def _mix_general(reasoning: list[dict], args: R1ScriptArguments) -> list[dict]:
+    """The reasoning rows tagged task=reasoning plus `general_prompts` general rows tagged task=general, shuffled
+    together so every GRPO batch sees both."""
+    from .preferences import general_prompts
+
+    pool = [r for r in general_prompts("train") if r["lang"] in args.langs]
+    if not pool:
+        raise ValueError(f"general_prompts: the built-in general prompts have none in langs {args.langs}")
+    general = [pool[i % len(pool)] for i in range(args.general_prompts)]
+    rows = [{**r, "task": "reasoning", "category": "reasoning"} for r in reasoning]
+    rows += [{**{k: None for k in reasoning[0]}, **g, "solution": ""} for g in general] if reasoning else general
+    random.Random(args.task_seed).shuffle(rows)
+    return rows
+
+
+def load_general_prompts(args: R1ScriptArguments) -> list[dict]:
+    """The first `general_eval_prompts` held-out general prompts (task=general), for the reward-model scores."""
+    from .preferences import general_prompts
+
+    return [r for r in general_prompts("test") if r["lang"] in args.langs][: args.general_eval_prompts]
 
 
 def load_prompts(args: R1ScriptArguments, split: str, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Dataset:

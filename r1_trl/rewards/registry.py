@@ -115,6 +115,31 @@ def _reward_model(
     )
 
 
+def _named_reward_model(name: str, scope: str, field: str) -> Callable[..., RewardFunc]:
+    """The all-scenarios stage's two reward models under their own names, so metrics read
+    `rewards/helpfulness/mean` and `rewards/harmlessness/mean` and one recipe can carry both."""
+
+    def factory(
+        helpfulness_model_name_or_path: str | None = None,
+        harmlessness_model_name_or_path: str | None = None,
+        response_format: ResponseFormat = TAG_FORMAT,
+        trust_remote_code: bool = False,
+    ):
+        from .reward_model import RewardModelReward
+
+        path = {"helpfulness": helpfulness_model_name_or_path, "harmlessness": harmlessness_model_name_or_path}[name]
+        if not path:
+            raise ValueError(f"reward {name!r} needs {field} (the reward_model stage's {name} model, or a Hub id)")
+        reward = RewardModelReward(
+            path, scope=scope, response_format=response_format, trust_remote_code=trust_remote_code
+        )
+        reward.__name__ = name
+        return reward
+
+    factory.__name__ = f"_{name}"
+    return factory
+
+
 # Factories, not instances: each trainer gets rewards built with its own template's response format and params.
 REWARDS: dict[str, Callable[..., RewardFunc]] = {
     "accuracy": _accuracy,
@@ -128,6 +153,10 @@ REWARDS: dict[str, Callable[..., RewardFunc]] = {
     "soft_overlong_punishment": _soft_overlong_punishment,
     "language_consistency": _language_consistency,
     "reward_model": _reward_model,
+    # Helpfulness judges the final summary only, leaving the reasoning free; harmlessness reads the whole
+    # response, so nothing harmful can hide in the reasoning (DeepSeek-R1, all-scenarios RL).
+    "helpfulness": _named_reward_model("helpfulness", "summary", "helpfulness_model_name_or_path"),
+    "harmlessness": _named_reward_model("harmlessness", "full", "harmlessness_model_name_or_path"),
 }
 
 _DOTTED_HINT = "or a dotted import path like my_pkg.rewards.fn"

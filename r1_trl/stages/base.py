@@ -23,7 +23,7 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 
-def main(argv: Sequence[str]) -> dict:
+def main(argv: Sequence[str], stage: str = "base") -> dict:
     script_args, base_args, training_args = parse_recipe((R1ScriptArguments, BaseModelArguments, R1SFTConfig), argv)
     started = time.time()
     spec = CorpusSpec(
@@ -52,9 +52,18 @@ def main(argv: Sequence[str]) -> dict:
     evaluator = make_evaluator(script_args, tokenizer) if script_args.eval_after_training else None
     return finish_stage(
         trainer,
-        "base",
+        stage,
         evaluator,
         script_args.report_path,
         started,
-        extra={"num_parameters": sum(p.numel() for p in model.parameters())},
+        extra={
+            "num_parameters": sum(p.numel() for p in model.parameters()),
+            "model_type": model.config.model_type,
+            # Packed blocks of max_length tokens: what "same number of tokens" compares between two bases.
+            "train_tokens": trainer.state.global_step
+            * training_args.per_device_train_batch_size
+            * training_args.gradient_accumulation_steps
+            * trainer.accelerator.num_processes
+            * training_args.max_length,
+        },
     )

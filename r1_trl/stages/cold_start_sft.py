@@ -19,12 +19,12 @@ from ..models import load_causal_lm, load_tokenizer
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from .common import make_evaluator, parse_recipe
 
-__all__ = ["main", "run_sft"]
+__all__ = ["load_sft_data", "main", "run_sft"]
 
 logger = logging.getLogger(__name__)
 
 
-def _load_sft_data(path: str, split: str):
+def load_sft_data(path: str, split: str):
     try:
         ds = (
             load_dataset(path, split=split)
@@ -47,7 +47,7 @@ def run_sft(stage: str, argv: Sequence[str]) -> dict:
         raise ValueError(f"{stage}: sft_dataset is required (the cold_start_data output, a jsonl file or Hub id)")
     started = time.time()
     # The data first: a wrong path should fail before a large model is loaded.
-    train = _load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
+    train = load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
     remote = training_args.trust_remote_code
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
     model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto")
@@ -62,5 +62,5 @@ def run_sft(stage: str, argv: Sequence[str]) -> dict:
     )
 
 
-def main(argv: Sequence[str]) -> dict:
-    return run_sft("cold_start_sft", argv)
+def main(argv: Sequence[str], stage: str = "cold_start_sft") -> dict:
+    return run_sft(stage, argv)

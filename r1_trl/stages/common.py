@@ -14,12 +14,12 @@ import yaml
 from trl import TrlParser
 
 from ..configs import R1ScriptArguments
-from ..data import load_prompts
+from ..data import load_general_prompts, load_prompts
 from ..eval import evaluate
 from ..generation import SamplingSettings
 from ..templates import get_template
 
-__all__ = ["eval_settings", "make_evaluator", "parse_recipe"]
+__all__ = ["eval_settings", "make_evaluator", "make_general_scorer", "parse_recipe"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,40 @@ def make_evaluator(
         test = test.select(range(min(args.eval_prompts, len(test))))
     template = get_template(args.template)
 
+    general = make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
+
     def run(model: Any) -> dict[str, Any]:
-        return evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)
+        result = evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)
+        if general is not None:
+            result["general"] = general(model)
+        return result
+
+    return run
+
+
+def make_general_scorer(
+    args: R1ScriptArguments, tokenizer: Any, chat: bool = False, prefix: str = ""
+) -> Callable[[Any], dict[str, Any]] | None:
+    """A function of the model that scores its answers to held-out general prompts with the recipe's reward
+    models; None when the recipe asks for no general evaluation."""
+    if not args.general_eval_prompts:
+        return None
+    from ..eval_general import GENERAL_REWARDS, score_general
+    from ..rewards import get_reward_func
+
+    template = get_template(args.template)
+    params = {"response_format": template.response_format, **args.reward_params()}
+    paths = {"helpfulness": args.helpfulness_model_name_or_path, "harmlessness": args.harmlessness_model_name_or_path}
+    rewards = {name: get_reward_func(name, **params) for name in GENERAL_REWARDS if paths[name]}
+    if not rewards:
+        raise ValueError(
+            "general_eval_prompts needs helpfulness_model_name_or_path or harmlessness_model_name_or_path"
+        )
+    prompts = load_general_prompts(args)
+    # Fewer samples than the reasoning evaluation: the reward models' means settle quickly and each costs a pass.
+    settings = dataclasses.replace(eval_settings(args), n=min(args.eval_k, 2))
+
+    def run(model: Any) -> dict[str, Any]:
+        return score_general(model, tokenizer, prompts, rewards, template, settings, chat=chat, prefix=prefix)
 
     return run

@@ -1,20 +1,31 @@
-"""`r1-trl pipeline --recipes recipes/tiny-moe`: run the stages in order, each from its own recipe, skipping the
-ones a previous run already finished, then print the report table."""
+"""`r1-trl pipeline recipes/tiny-moe/pipeline.yaml`: every stage in order, each from its own recipe beside the
+pipeline file, then the report.
+
+A finished stage (its `eval.json` written) is skipped on rerun; a killed one resumes from its last checkpoint or
+shard. `--from STAGE` reruns that stage and every later one, `--only STAGE` just that one: their outputs are cleared
+first, so a rerun starts clean instead of "resuming" a finished run. After every stage the report is redrawn, so
+`report.md` always shows what has finished so far.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
+import shutil
+import socket
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from ..report import format_table, load_report, update_report
+from ..report import format_table, load_report, remove_stage, update_report
 from ..trainers.run import EVAL_FILE
 
-__all__ = ["DEFAULT_STAGES", "main"]
+__all__ = ["DEFAULT_STAGES", "PipelineSpec", "load_pipeline", "main", "plan_stages"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,38 +38,172 @@ DEFAULT_STAGES = (
     "reasoning_rl_no_lc",
     "rejection_sampling",
     "sft",
+    "reward_model",
+    "all_scenarios_rl",
+    "student_base",
+    "distill",
+    "distill_rl_only",
 )
+_PIPELINE_KEYS = {"name", "run_dir", "stages", "report_to", "wandb_project"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineSpec:
+    name: str
+    run_dir: Path
+    recipes: dict[str, Path]  # stage -> recipe, in run order
+    report_to: str = "none"
+    wandb_project: str = "r1-trl"
+
+    @property
+    def report_path(self) -> Path:
+        return self.run_dir / "report.json"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must be a YAML mapping")
+    return data
+
+
+def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
+    """Read a pipeline file and check, before any stage runs, that every stage and recipe exists and writes where
+    the pipeline expects: `<run_dir>/<stage>/` and `<run_dir>/report.json`."""
+    from . import get_stage
+
+    path = Path(path)
+    data = _read_yaml(path)
+    unknown = sorted(set(data) - _PIPELINE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown pipeline key(s) {unknown} in {path}; known: {sorted(_PIPELINE_KEYS)}")
+    name = str(data.get("name") or path.parent.name)
+    run_dir = Path(str(data.get("run_dir") or f"runs/{name}"))
+    stages = list(data.get("stages") or DEFAULT_STAGES)
+    if len(set(stages)) != len(stages):
+        raise ValueError(f"{path}: a stage is listed twice in {stages}")
+    recipes = {}
+    for stage in stages:
+        get_stage(stage)  # an unknown stage fails before hours of training, not after
+        recipe = path.parent / f"{stage}.yaml"
+        config = _read_yaml(recipe)
+        out = config.get("output_dir")
+        if Path(str(out)) != run_dir / stage:
+            raise ValueError(f"{recipe}: output_dir is {out!r}; the pipeline needs {str(run_dir / stage)!r}")
+        report, wanted = config.get("report_path"), run_dir / "report.json"
+        if report is not None and Path(str(report)) != wanted:
+            raise ValueError(f"{recipe}: report_path is {report!r}; the pipeline needs {str(wanted)!r}")
+        recipes[stage] = recipe
+    report_to = str(data.get("report_to") or "none")
+    if report_to not in ("none", "wandb"):
+        raise ValueError(f"{path}: report_to must be none or wandb, got {report_to!r}")
+    return PipelineSpec(name, run_dir, recipes, report_to, str(data.get("wandb_project") or "r1-trl"))
+
+
+def plan_stages(
+    spec: PipelineSpec, start: str | None = None, only: str | None = None, force: bool = False
+) -> dict[str, str]:
+    """What each stage will do: `run` (fresh), `rerun` (outputs cleared first), `resume` or `skip` (finished)."""
+    stages = list(spec.recipes)
+    for flag, stage in (("--from", start), ("--only", only)):
+        if stage is not None and stage not in spec.recipes:
+            raise ValueError(f"{flag} {stage!r}: not a stage of this pipeline ({', '.join(stages)})")
+    if start and only:
+        raise ValueError("use --from or --only, not both")
+    plan = {}
+    for i, stage in enumerate(stages):
+        out = spec.run_dir / stage
+        if only is not None and stage != only:
+            continue
+        if force or only == stage or (start is not None and i >= stages.index(start)):
+            plan[stage] = "rerun" if out.exists() else "run"
+        elif (out / EVAL_FILE).exists():
+            plan[stage] = "skip"
+        else:
+            plan[stage] = "resume" if out.exists() else "run"
+    return plan
+
+
+def _online(host: str = "api.wandb.ai", timeout: float = 2.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _setup_wandb(spec: PipelineSpec) -> None:
+    """One W&B group per pipeline run, every stage a run in it; offline when W&B cannot be reached."""
+    os.environ.setdefault("WANDB_PROJECT", spec.wandb_project)
+    os.environ.setdefault("WANDB_RUN_GROUP", f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    if "WANDB_MODE" not in os.environ and not _online():
+        logger.info("W&B is not reachable: logging offline (sync later with `wandb sync wandb/offline-run-*`)")
+        os.environ["WANDB_MODE"] = "offline"
+    logger.info("W&B group %s (mode %s)", os.environ["WANDB_RUN_GROUP"], os.environ.get("WANDB_MODE", "online"))
+
+
+def _stage_argv(spec: PipelineSpec, stage: str) -> list[str]:
+    argv = ["--config", str(spec.recipes[stage])]
+    # Only training stages know report_to; data stages would refuse the flag.
+    if spec.report_to == "wandb" and "report_to" in _read_yaml(spec.recipes[stage]):
+        argv += ["--report_to", "wandb", "--run_name", stage]
+    return argv
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="r1-trl pipeline")
+    parser.add_argument("pipeline", nargs="?", help="pipeline file, e.g. recipes/tiny-moe/pipeline.yaml")
+    parser.add_argument("--recipes", help="a recipe folder: runs its pipeline.yaml")
+    parser.add_argument("--from", dest="start", metavar="STAGE", help="rerun this stage and every later one")
+    parser.add_argument("--only", metavar="STAGE", help="rerun just this stage")
+    parser.add_argument("--force", action="store_true", help="rerun every stage")
+    parser.add_argument("--dry-run", action="store_true", help="print what each stage would do, run nothing")
+    args = parser.parse_args(list(argv))
+    if bool(args.pipeline) == bool(args.recipes):
+        parser.error("give a pipeline file or --recipes FOLDER")
+    return args
 
 
 def main(argv: Sequence[str]) -> dict:
+    from ..report_md import write_report_md
     from . import get_stage
 
-    parser = argparse.ArgumentParser(prog="r1-trl pipeline")
-    parser.add_argument("--recipes", required=True, help="folder with one <stage>.yaml per stage")
-    parser.add_argument("--stages", default=",".join(DEFAULT_STAGES), help="comma-separated stages, in order")
-    parser.add_argument("--force", action="store_true", help="re-run stages that already finished")
-    args = parser.parse_args(list(argv))
-    folder = Path(args.recipes)
-    stages = [s for s in args.stages.split(",") if s]
-    recipes = {s: folder / f"{s}.yaml" for s in stages}
-    missing = [str(p) for p in recipes.values() if not p.exists()]
-    if missing:
-        raise ValueError(f"missing recipe(s): {', '.join(missing)}")
-    for stage in stages:
-        get_stage(stage)  # an unknown stage fails before hours of training, not after
+    args = _parse(argv)
+    path = Path(args.pipeline) if args.pipeline else Path(args.recipes) / "pipeline.yaml"
+    spec = load_pipeline(path)
+    plan = plan_stages(spec, args.start, args.only, args.force)
+    logger.info("pipeline %s: %s", spec.name, ", ".join(f"{s} ({a})" for s, a in plan.items()))
+    if args.dry_run:
+        return {"plan": plan}
+    if spec.report_to == "wandb":
+        _setup_wandb(spec)
     started = time.time()
-    report_path = None
-    for stage, recipe in recipes.items():
-        config = yaml.safe_load(recipe.read_text()) or {}
-        report_path = config.get("report_path", report_path)
-        done = Path(str(config.get("output_dir", ""))) / EVAL_FILE
-        if config.get("output_dir") and done.exists() and not args.force:
-            logger.info("%s: already finished (%s); skipping, --force re-runs it", stage, done)
+    for stage, action in plan.items():
+        if action == "skip":
+            logger.info("%s: already finished; skipping (--only %s reruns it)", stage, stage)
             continue
-        logger.info("=== stage %s (%s) ===", stage, recipe)
-        get_stage(stage)(["--config", str(recipe)])
-    report = load_report(report_path) if report_path else {"stages": {}}
-    if report_path:
-        report = update_report(report_path, wall_seconds=round(time.time() - started, 1))
+        if action == "rerun":
+            logger.info("%s: clearing %s to rerun it", stage, spec.run_dir / stage)
+            shutil.rmtree(spec.run_dir / stage)
+            remove_stage(spec.report_path, stage)
+        logger.info("=== stage %s (%s, %s) ===", stage, action, spec.recipes[stage])
+        get_stage(stage)(_stage_argv(spec, stage))
+        write_report_md(load_report(spec.report_path), spec.run_dir)
+    report = load_report(spec.report_path)
+    if any(action != "skip" for action in plan.values()):
+        seconds = [e.get("stage_seconds") for e in report.get("stages", {}).values()]
+        report = update_report(
+            spec.report_path,
+            # This invocation's time; with stages skipped, the sum of all stages' own times is the whole cost.
+            wall_seconds=round(time.time() - started, 1),
+            stage_seconds_total=round(sum(s for s in seconds if isinstance(s, int | float)), 1),
+        )
+    md = write_report_md(report, spec.run_dir)
     print(format_table(report))  # noqa: T201 - the table is this command's output
+    logger.info("report: %s", md)
     return report

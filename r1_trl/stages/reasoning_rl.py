@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .r1_zero import LC_REWARD, run_grpo
+from .grpo import LC_REWARD, run_grpo
 
 __all__ = ["LC_REWARD", "main"]
 

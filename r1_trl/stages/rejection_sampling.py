@@ -29,7 +29,7 @@ from ..templates import Template, get_template, prefilled_prefix
 from ..trainers.run import EVAL_FILE
 from .common import parse_recipe
 
-__all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "main", "make_sampler"]
+__all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "build_sampled_set", "main", "make_sampler", "push_dataset"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,8 +182,28 @@ def _settings(rs: RejectionSamplingArguments, args: R1ScriptArguments) -> dict[s
     return {**{k: getattr(rs, k) for k in keys}, "template": args.template, "chat_format": args.chat_format}
 
 
-def main(argv: Sequence[str], sampler: Sampler | None = None) -> dict:
+def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "rejection_sampling") -> dict:
     args, rs = parse_recipe((R1ScriptArguments, RejectionSamplingArguments), argv)
+    entry = build_sampled_set(args, rs, sampler)
+    if args.report_path:
+        update_report(args.report_path, stage, entry)
+    if rs.hub_dataset_id:
+        push_dataset(Path(entry["dataset"]), rs.hub_dataset_id)
+    (Path(rs.output_dir) / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    return entry
+
+
+def push_dataset(path: Path, repo_id: str) -> None:
+    from datasets import load_dataset
+
+    load_dataset("json", data_files=str(path), split="train").push_to_hub(repo_id)
+
+
+def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler | None = None) -> dict:
+    """Sample, filter, rank and mix into `rs.output_dir/train.jsonl`; returns the stage's statistics.
+
+    Distillation's trace generation is this same function with the teacher as the sampled model.
+    """
     started = time.time()
     out = Path(rs.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -238,11 +258,4 @@ def main(argv: Sequence[str], sampler: Sampler | None = None) -> dict:
         ", ".join(f"{name} {counts[name]}" for name in FILTERS),
         mix["non_reasoning"],
     )
-    if args.report_path:
-        update_report(args.report_path, "rejection_sampling", entry)
-    if rs.hub_dataset_id:
-        from datasets import load_dataset
-
-        load_dataset("json", data_files=str(out / DATA_FILE), split="train").push_to_hub(rs.hub_dataset_id)
-    (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
     return entry

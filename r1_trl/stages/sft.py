@@ -9,5 +9,5 @@ from .cold_start_sft import run_sft
 __all__ = ["main"]
 
 
-def main(argv: Sequence[str]) -> dict:
-    return run_sft("sft", argv)
+def main(argv: Sequence[str], stage: str = "sft") -> dict:
+    return run_sft(stage, argv)

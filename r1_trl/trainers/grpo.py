@@ -12,7 +12,9 @@ from transformers import PreTrainedTokenizerBase
 from trl import GRPOTrainer
 
 from ..rewards import get_reward_funcs
+from ..rewards.routing import route_rewards
 from ..templates import Template, get_template, prefilled_prefix
+from .checkpoint import ConvertingResumeMixin
 
 __all__ = ["PrefixedReward", "R1GRPOTrainer", "apply_template", "check_reward_columns"]
 
@@ -65,7 +67,7 @@ def check_reward_columns(dataset: Dataset, reward_funcs: Sequence[Callable]) -> 
                 )
 
 
-class R1GRPOTrainer(GRPOTrainer):
+class R1GRPOTrainer(ConvertingResumeMixin, GRPOTrainer):
     def __init__(
         self,
         model: Any,
@@ -77,11 +79,14 @@ class R1GRPOTrainer(GRPOTrainer):
         chat: bool = False,
         reward_params: dict[str, Any] | None = None,
         log_samples: int = 2,
+        reward_tasks: Sequence[str] | None = None,
+        reward_start_steps: Sequence[int] | None = None,
         **kwargs: Any,
     ):
         self.template = get_template(template) if isinstance(template, str) else template
         params = {"response_format": self.template.response_format, **(reward_params or {})}
         funcs = [f if callable(f) else get_reward_funcs([f], **params)[0] for f in reward_funcs]
+        funcs = route_rewards(funcs, reward_tasks, reward_start_steps)
         check_reward_columns(train_dataset, funcs)
         self.prefix = ""
         if chat:

@@ -15,7 +15,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from ..report import update_report
 
-__all__ = ["EVAL_FILE", "finish_stage", "train_resumable", "training_curve"]
+__all__ = ["EVAL_FILE", "finish_stage", "train_resumable", "training_curve", "training_history"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,18 @@ def training_curve(trainer: Trainer) -> dict[str, list[float]]:
     return curve
 
 
+def training_history(trainer: Trainer) -> dict[str, list[float | None]]:
+    """Every logged value of the curve metrics, by step, for the report's plots: `{"step": [...], key: [...]}`,
+    None where a step did not log that key."""
+    history = [h for h in trainer.state.log_history if "train_runtime" not in h and "step" in h]
+    keys = [k for k in CURVE_KEYS if any(k in h for h in history)]
+    keys += sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    series: dict[str, list[float | None]] = {"step": [h["step"] for h in history]}
+    for key in keys:
+        series[key] = [round(h[key], 4) if isinstance(h.get(key), int | float) else None for h in history]
+    return series
+
+
 def finish_stage(
     trainer: Trainer,
     stage: str,
@@ -69,6 +81,7 @@ def finish_stage(
         "num_processes": trainer.accelerator.num_processes,
         "global_steps": trainer.state.global_step,
         "curve": training_curve(trainer),
+        "history": training_history(trainer),
         **(extra or {}),
     }
     if evaluate is not None:

@@ -13,6 +13,8 @@ from datasets import Dataset
 from transformers import PreTrainedTokenizerBase
 from trl import SFTTrainer
 
+from .checkpoint import ConvertingResumeMixin
+
 __all__ = ["R1SFTTrainer", "align_eos"]
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def align_eos(model: Any, tokenizer: PreTrainedTokenizerBase) -> None:
             model.generation_config.pad_token_id = tokenizer.pad_token_id
 
 
-class R1SFTTrainer(SFTTrainer):
+class R1SFTTrainer(ConvertingResumeMixin, SFTTrainer):
     def __init__(
         self, model: Any, args: Any, train_dataset: Dataset, processing_class: PreTrainedTokenizerBase, **kwargs: Any
     ):

@@ -1,0 +1,170 @@
+"""Stage 9, `distill`: the final R1 model's verified answers, learned by a smaller dense student.
+
+The teacher answers the training prompts through the rejection-sampling stage's own code (sampling, filters,
+deduplication), then the student (the recipe's `model_name_or_path`, pre-trained on the teacher's corpus and token
+count) learns them by plain SFT, or by TRL's GKD with `distill_method: gkd`.
+
+The entry records `budget_seconds` (trace generation plus training), which the `distill_rl_only` comparison stage
+spends on R1-Zero-style RL from the same student base, so both sides get the same wall-clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from trl import ModelConfig
+
+from ..configs import R1ScriptArguments, R1SFTConfig, RejectionSamplingArguments
+from ..configs.distill import DistillArguments
+from ..models import load_causal_lm, load_tokenizer
+from ..trainers import R1SFTTrainer, finish_stage, train_resumable
+from ..trainers.budget import BUDGET_KEY
+from ..trainers.run import EVAL_FILE
+from .cold_start_sft import load_sft_data
+from .common import make_evaluator, parse_recipe
+from .rejection_sampling import DATA_FILE, build_sampled_set
+
+__all__ = ["TRACES_DIR", "check_student", "count_parameters", "is_dense", "main"]
+
+logger = logging.getLogger(__name__)
+
+TRACES_DIR = "traces"
+# Config fields that mean a model routes tokens through experts; any positive value makes it a mixture of experts.
+_EXPERT_FIELDS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
+
+
+def is_dense(config: Any) -> bool:
+    config = config.get_text_config() if hasattr(config, "get_text_config") else config
+    return not any((getattr(config, name, 0) or 0) > 0 for name in _EXPERT_FIELDS)
+
+
+def count_parameters(name_or_path: str, trust_remote_code: bool = False) -> int:
+    """Parameters of a model, counted on the meta device so a large teacher is never loaded for it."""
+    from accelerate import init_empty_weights
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code)
+    # Empty weights come untied; tied, the count matches what the saved model holds.
+    model.tie_weights()
+    return sum(p.numel() for p in model.parameters())
+
+
+def check_student(student: Any, teacher_parameters: int | None, da: DistillArguments) -> dict[str, Any]:
+    """Refuse a student that is not dense or too large; return the sizes for the report."""
+    student_parameters = sum(p.numel() for p in student.parameters())
+    if da.require_dense_student and not is_dense(student.config):
+        raise ValueError(
+            f"distill: the student ({type(student).__name__}) is a mixture of experts; the paper distills into dense "
+            "models (set require_dense_student: false to allow it)"
+        )
+    sizes: dict[str, Any] = {"student_parameters": student_parameters, "student_dense": is_dense(student.config)}
+    if teacher_parameters:
+        ratio = student_parameters / teacher_parameters
+        if ratio > da.max_student_ratio:
+            raise ValueError(
+                f"distill: the student has {student_parameters:,} parameters, {ratio:.2f}x the teacher's "
+                f"{teacher_parameters:,}; max_student_ratio is {da.max_student_ratio}"
+            )
+        sizes.update(teacher_parameters=teacher_parameters, student_ratio=round(ratio, 4))
+    return sizes
+
+
+def _generate_traces(args: R1ScriptArguments, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
+    """The teacher's verified answers as an SFT set, built by rejection sampling's own code; resumable by shard."""
+    rs = RejectionSamplingArguments(
+        output_dir=str(out / TRACES_DIR),
+        model_name_or_path=da.teacher_model_name_or_path,
+        num_prompts=da.trace_prompts,
+        samples_per_prompt=da.trace_samples_per_prompt,
+        keep_per_prompt=da.trace_keep_per_prompt,
+        temperature=da.trace_temperature,
+        top_p=da.trace_top_p,
+        max_new_tokens=da.trace_max_new_tokens,
+        generation_batch=da.trace_generation_batch,
+        shard_size=da.trace_shard_size,
+        backend=da.trace_backend,
+        # Distillation learns reasoning only; the teacher's general skills came from its own SFT data.
+        non_reasoning_ratio=0.0,
+        seed=seed,
+    )
+    stats = build_sampled_set(args, rs)
+    # A resumed run samples only the shards the killed one had not finished; the seconds spent on the others are
+    # carried in a file beside them, so the budget counts the whole generation once.
+    spent_file = Path(rs.output_dir) / "generation_seconds.json"
+    spent = json.loads(spent_file.read_text())["seconds"] if spent_file.exists() else 0.0
+    spent += stats["stage_seconds"]
+    spent_file.write_text(json.dumps({"seconds": round(spent, 1)}))
+    keep = ("num_examples", "num_prompts", "num_sampled", "prompts_with_answer", "filters")
+    return str(Path(rs.output_dir) / DATA_FILE), {**{k: stats[k] for k in keep}, "generation_seconds": round(spent, 1)}
+
+
+def _stage_eval(path: str | None) -> dict[str, Any]:
+    """A finished local stage's eval.json ({} for a Hub id or a stage without one)."""
+    file = Path(path or "") / EVAL_FILE
+    return json.loads(file.read_text()) if path and file.exists() else {}
+
+
+def _make_trainer(da: DistillArguments, model: Any, tokenizer: Any, training_args: R1SFTConfig, train: Any):
+    if da.distill_method == "sft":
+        return R1SFTTrainer(model=model, args=training_args, train_dataset=train, processing_class=tokenizer)
+    from trl.experimental.gkd import GKDConfig, GKDTrainer
+
+    fields = {f.name: getattr(training_args, f.name) for f in dataclasses.fields(training_args) if f.init}
+    gkd_args = GKDConfig(**fields, lmbda=da.gkd_lmbda, beta=da.gkd_beta)
+    teacher = load_causal_lm(da.teacher_model_name_or_path, training_args.trust_remote_code)
+    return GKDTrainer(
+        model=model, teacher_model=teacher, args=gkd_args, train_dataset=train, processing_class=tokenizer
+    )
+
+
+def main(argv: Sequence[str], stage: str = "distill") -> dict:
+    script_args, da, training_args, model_args = parse_recipe(
+        (R1ScriptArguments, DistillArguments, R1SFTConfig, ModelConfig), argv
+    )
+    started = time.time()
+    out = Path(training_args.output_dir)
+    remote = training_args.trust_remote_code
+    teacher_parameters = None
+    if da.teacher_model_name_or_path:
+        teacher_parameters = count_parameters(da.teacher_model_name_or_path, remote)
+    # The student is checked before any trace is generated: a wrong student should fail in seconds, not after.
+    tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
+    model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto")
+    sizes = check_student(model, teacher_parameters, da)
+    if da.traces_dataset:
+        data_path, trace_stats = da.traces_dataset, {}
+    else:
+        data_path, trace_stats = _generate_traces(script_args, da, out, training_args.seed)
+    train = load_sft_data(data_path, script_args.dataset_train_split)
+    if len(train) == 0:
+        raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
+    logger.info("distill: %d traces from %s into a %s-parameter student", len(train), data_path, sizes)
+    trainer = _make_trainer(da, model, tokenizer, training_args, train)
+    train_started = time.time()
+    train_resumable(trainer)
+    trained = time.time() - train_started
+    teacher_eval = _stage_eval(da.teacher_model_name_or_path)
+    base_eval = _stage_eval(model_args.model_name_or_path)
+    extra = {
+        **sizes,
+        "distill_method": da.distill_method,
+        "num_train_examples": len(train),
+        "traces": trace_stats,
+        # Trace generation counts against distillation: the RL-only student gets this much time in all.
+        BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1),
+        "teacher_pass@1": teacher_eval.get("pass@1"),
+        "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
+        "student_base_pass@1": base_eval.get("pass@1"),
+    }
+    evaluator = None
+    if script_args.eval_after_training:
+        evaluator = make_evaluator(script_args, tokenizer, chat=script_args.chat_format)
+    return finish_stage(trainer, stage, evaluator, script_args.report_path, started, extra=extra)

@@ -1,0 +1,121 @@
+"""`r1-trl pipeline`: the plan (skip, resume, rerun), a real stage skipped and resumed, and bad pipeline files."""
+
+import json
+import logging
+import shutil
+
+import pytest
+import yaml
+
+from r1_trl.cli import main
+from r1_trl.stages.pipeline import load_pipeline, plan_stages
+from tests.test_stages import _tiny_base_recipe
+
+
+def _pipeline(tmp_path, stages=("base",)):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir(exist_ok=True)
+    (recipes / "base.yaml").write_text(_tiny_base_recipe(tmp_path).read_text())
+    path = recipes / "pipeline.yaml"
+    path.write_text(yaml.safe_dump({"name": "t", "run_dir": str(tmp_path), "stages": list(stages)}))
+    return path
+
+
+def _finish(tmp_path, stage):
+    (tmp_path / stage).mkdir(parents=True, exist_ok=True)
+    (tmp_path / stage / "eval.json").write_text("{}")
+
+
+def test_plan_skips_finished_resumes_started_and_reruns_on_request(tmp_path):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    stages = ["base", "r1_zero", "sft"]
+    for stage in stages:
+        (recipes / f"{stage}.yaml").write_text(
+            f"output_dir: {tmp_path / stage}\nreport_path: {tmp_path / 'report.json'}\n"
+        )
+    path = recipes / "pipeline.yaml"
+    path.write_text(yaml.safe_dump({"run_dir": str(tmp_path), "stages": stages}))
+    spec = load_pipeline(path)
+    assert plan_stages(spec) == {"base": "run", "r1_zero": "run", "sft": "run"}
+    _finish(tmp_path, "base")
+    (tmp_path / "r1_zero" / "checkpoint-50").mkdir(parents=True)  # killed mid-run
+    assert plan_stages(spec) == {"base": "skip", "r1_zero": "resume", "sft": "run"}
+    assert plan_stages(spec, start="r1_zero") == {"base": "skip", "r1_zero": "rerun", "sft": "run"}
+    assert plan_stages(spec, only="base") == {"base": "rerun"}
+    assert plan_stages(spec, force=True) == {"base": "rerun", "r1_zero": "rerun", "sft": "run"}
+    with pytest.raises(ValueError, match="--only 'nope'"):
+        plan_stages(spec, only="nope")
+
+
+def test_a_finished_stage_is_skipped_and_a_killed_one_resumes(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    path = _pipeline(tmp_path)
+    assert main(["pipeline", str(path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert "wall_seconds" in report and report["stages"]["base"]["global_steps"] == 3
+    assert (tmp_path / "report.md").exists() and "base" in (tmp_path / "report.md").read_text()
+    stamp = (tmp_path / "base" / "model.safetensors").stat().st_mtime_ns
+
+    caplog.clear()
+    assert main(["pipeline", str(path)]) == 0
+    assert (tmp_path / "base" / "model.safetensors").stat().st_mtime_ns == stamp
+    assert "already finished" in caplog.text
+
+    # A kill after the step-2 checkpoint: no eval.json, no final model. The rerun continues from checkpoint-2.
+    (tmp_path / "base" / "eval.json").unlink()
+    (tmp_path / "base" / "model.safetensors").unlink()
+    shutil.rmtree(tmp_path / "base" / "checkpoint-3")
+    caplog.clear()
+    assert main(["pipeline", str(path)]) == 0
+    assert "resuming from" in caplog.text and "checkpoint-2" in caplog.text
+    assert "missing keys" not in caplog.text
+    assert json.loads((tmp_path / "base" / "eval.json").read_text())["global_steps"] == 3
+
+    # --only reruns from scratch: the old checkpoints are cleared first.
+    caplog.clear()
+    assert main(["pipeline", str(path), "--only", "base"]) == 0
+    assert "clearing" in caplog.text and "resuming from" not in caplog.text
+
+
+def test_a_resumed_moe_keeps_its_trained_experts(tmp_path):
+    """Resuming at the last checkpoint trains no step, so the saved model must equal that checkpoint exactly; a
+    resume that skipped transformers' weight conversion would leave the experts at their initial values."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    path = _pipeline(tmp_path)
+    assert main(["pipeline", str(path)]) == 0
+    (tmp_path / "base" / "eval.json").unlink()
+    (tmp_path / "base" / "model.safetensors").unlink()
+    assert main(["pipeline", str(path)]) == 0
+    saved = AutoModelForCausalLM.from_pretrained(tmp_path / "base").state_dict()
+    checkpoint = AutoModelForCausalLM.from_pretrained(tmp_path / "base" / "checkpoint-3").state_dict()
+    experts = [k for k in saved if ".experts." in k]
+    assert experts and all(torch.equal(saved[k], checkpoint[k]) for k in saved)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"stages": ["base", "nope"]}, "unknown stage 'nope'"),
+        ({"stages": ["base", "base"]}, "listed twice"),
+        ({"colour": "red"}, "unknown pipeline key"),
+        ({"run_dir": "/elsewhere"}, "output_dir is"),
+        ({"stages": ["base", "sft"]}, "sft.yaml does not exist"),
+    ],
+)
+def test_bad_pipeline_files_fail_in_one_line_before_any_stage(tmp_path, capsys, edit, message):
+    path = _pipeline(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**data, **edit}))
+    assert main(["pipeline", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "base").exists()
+
+
+def test_the_demo_pipeline_is_consistent():
+    spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
+    assert list(spec.recipes)[:2] == ["base", "r1_zero"] and "distill_rl_only" in spec.recipes
+    assert set(plan_stages(spec, only="distill")) == {"distill"}
