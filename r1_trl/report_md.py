@@ -253,10 +253,19 @@ def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]
         lines += ["## Reward models", ""] + _table(["reward model", "pair accuracy"], rm_rows)
 
     scenarios = stages.get("all_scenarios_rl", {})
-    before, after = scenarios.get("general_before"), scenarios.get("general_after")
+    # The stage's own evaluation of general prompts is `general`: the "after" of the start model's `general_before`.
+    before, after = scenarios.get("general_before"), scenarios.get("general_after", scenarios.get("general"))
     before, after = (before if isinstance(before, dict) else {}), (after if isinstance(after, dict) else {})
-    if before or after:
-        rows = [[key, _fmt(before.get(key)), _fmt(after.get(key))] for key in dict.fromkeys([*before, *after])]
+    rows = []
+    for name in ("helpfulness", "harmlessness"):
+        if name in before or name in after:
+            rows.append([name, _fmt(before.get(name)), _fmt(after.get(name))])
+        split_before, split_after = before.get(f"{name}_by_category") or {}, after.get(f"{name}_by_category") or {}
+        for category in dict.fromkeys([*split_before, *split_after]):
+            rows.append(
+                [f"{name}, {category} prompts", _fmt(split_before.get(category)), _fmt(split_after.get(category))]
+            )
+    if rows:
         lines += ["## All-scenario RL: general prompts (reward-model score)", ""]
         lines += _table(["reward model", "before", "after"], rows)
 
