@@ -49,10 +49,13 @@ def _mix_general(reasoning: list[dict], args: R1ScriptArguments) -> list[dict]:
 
 
 def load_general_prompts(args: R1ScriptArguments) -> list[dict]:
-    """The first `general_eval_prompts` held-out general prompts (task=general), for the reward-model scores."""
+    """`general_eval_prompts` held-out general prompts (task=general) for the reward-model scores, drawn with a fixed
+    seed: the split is ordered by category, and its first rows alone would leave the harmful prompts out."""
     from .preferences import general_prompts
 
-    return [r for r in general_prompts("test") if r["lang"] in args.langs][: args.general_eval_prompts]
+    rows = [r for r in general_prompts("test") if r["lang"] in args.langs]
+    random.Random(args.task_seed).shuffle(rows)
+    return rows[: args.general_eval_prompts]
 
 
 def load_prompts(args: R1ScriptArguments, split: str, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Dataset:

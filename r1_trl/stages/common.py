@@ -75,15 +75,20 @@ def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:
 
 
 def make_evaluator(
-    args: R1ScriptArguments, tokenizer: Any, chat: bool = False, prefix: str = ""
+    args: R1ScriptArguments,
+    tokenizer: Any,
+    chat: bool = False,
+    prefix: str = "",
+    general: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Callable[[Any], dict[str, Any]]:
-    """A function of the model that evaluates it on the recipe's held-out prompts."""
+    """A function of the model that evaluates it on the recipe's held-out prompts (and its general prompts, with
+    `general` or the scorer the recipe asks for)."""
     test = load_prompts(args, "test")
     if args.eval_prompts is not None:
         test = test.select(range(min(args.eval_prompts, len(test))))
     template = get_template(args.template)
 
-    general = make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
+    general = general or make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
 
     def run(model: Any) -> dict[str, Any]:
         result = evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)

@@ -90,7 +90,9 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
     train_resumable(trainer)
     evaluator = None
     if script_args.eval_after_training:
-        evaluator = make_evaluator(script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix)
+        evaluator = make_evaluator(
+            script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix, general=general
+        )
     entry = finish_stage(trainer, stage, evaluator, script_args.report_path, started, extra=extra)
     if script_args.time_budget_of and script_args.report_path and trainer.accelerator.is_main_process:
         _record_comparison(script_args.report_path, script_args.time_budget_of, entry)
