@@ -38,11 +38,11 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     number = _num(value)
-    return "-" if number is None else f"{number:.3f}"
+    return "-" if number is None else f"{number:.{digits}f}"
 
 
 def _params(value: Any) -> str | None:
@@ -218,20 +218,26 @@ def _plot_distill(stages: dict[str, dict[str, Any]], path: Path) -> bool:
 def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]) -> list[str]:
     lines = ["# DeepSeek-R1 pipeline report", ""]
     wall = _num(report.get("wall_seconds"))
-    lines += [f"Wall time: {_fmt(wall)} s ({_fmt(wall / 60)} min)" if wall is not None else "Wall time: -", ""]
+    lines += [f"Wall time: {_fmt(wall, 1)} s ({_fmt(wall / 60, 1)} min)" if wall is not None else "Wall time: -", ""]
+    # With finished stages skipped, this run's wall time is not their cost; the sum of their own times is.
+    total = _num(report.get("stage_seconds_total")) or wall
 
     trained = {name: entry for name, entry in stages.items() if _num(entry.get("pass@1")) is not None}
     if trained:
-        rows = [[name] + [_fmt(entry.get(key)) for key, _ in EVAL_COLUMNS] for name, entry in trained.items()]
+        digits = [1 if key.endswith("seconds") else 3 for key, _ in EVAL_COLUMNS]
+        rows = [
+            [name] + [_fmt(entry.get(key), d) for (key, _), d in zip(EVAL_COLUMNS, digits, strict=True)]
+            for name, entry in trained.items()
+        ]
         lines += ["## Training stages", ""] + _table(["stage"] + [h for _, h in EVAL_COLUMNS], rows)
 
     if stages:
         rows = []
         for name, entry in stages.items():
             seconds = _num(entry.get("stage_seconds"))
-            share = f"{100 * seconds / wall:.1f}%" if seconds is not None and wall else "-"
-            rows.append([name, _fmt(seconds), _fmt(entry.get("train_seconds")), share])
-        lines += ["## Time per stage", ""] + _table(["stage", "stage s", "train s", "share of wall time"], rows)
+            share = f"{100 * seconds / total:.1f}%" if seconds is not None and total else "-"
+            rows.append([name, _fmt(seconds, 1), _fmt(entry.get("train_seconds"), 1), share])
+        lines += ["## Time per stage", ""] + _table(["stage", "stage s", "train s", "share of all stages"], rows)
 
     data_lines = []
     for name, entry in stages.items():

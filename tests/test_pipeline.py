@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import shutil
 
 import pytest
@@ -119,3 +120,30 @@ def test_the_demo_pipeline_is_consistent():
     spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
     assert list(spec.recipes)[:2] == ["base", "r1_zero"] and "distill_rl_only" in spec.recipes
     assert set(plan_stages(spec, only="distill")) == {"distill"}
+
+
+def test_report_to_wandb_groups_the_stages_and_logs_offline(tmp_path, monkeypatch):
+    """With report_to: wandb and no network, every training stage is an offline W&B run in one group."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_RUN_GROUP", raising=False)
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "base.yaml").write_text(_tiny_base_recipe(tmp_path).read_text())
+    # A second training stage: it must get a run of its own in the same group, not log into the first one's.
+    (recipes / "student_base.yaml").write_text(
+        _tiny_base_recipe(tmp_path).read_text().replace(str(tmp_path / "base"), str(tmp_path / "student_base"))
+        + f"model_preset: tiny-dense\ntokenizer_name_or_path: {tmp_path / 'base'}\n"
+    )
+    path = recipes / "pipeline.yaml"
+    stages = ["base", "student_base"]
+    path.write_text(yaml.safe_dump({"name": "t", "run_dir": str(tmp_path), "stages": stages, "report_to": "wandb"}))
+    assert main(["pipeline", str(path)]) == 0
+    group = os.environ["WANDB_RUN_GROUP"]
+    assert group.startswith("t-")
+    runs = sorted((tmp_path / "wandb").glob("offline-run-*"))
+    assert len(runs) == 2
+    # The group is written into each run's own record, so `wandb sync` files both under the pipeline run.
+    for run in runs:
+        assert group.encode() in next(run.glob("run-*.wandb")).read_bytes()

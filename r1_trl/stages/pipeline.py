@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import socket
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,6 +148,14 @@ def _setup_wandb(spec: PipelineSpec) -> None:
     logger.info("W&B group %s (mode %s)", os.environ["WANDB_RUN_GROUP"], os.environ.get("WANDB_MODE", "online"))
 
 
+def _finish_wandb() -> None:
+    """Close the stage's W&B run: transformers leaves it open, and the next stage would log into it instead of
+    starting its own run in the group."""
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and getattr(wandb, "run", None) is not None:
+        wandb.finish()
+
+
 def _stage_argv(spec: PipelineSpec, stage: str) -> list[str]:
     argv = ["--config", str(spec.recipes[stage])]
     # Only training stages know report_to; data stages would refuse the flag.
@@ -192,7 +201,10 @@ def main(argv: Sequence[str]) -> dict:
             shutil.rmtree(spec.run_dir / stage)
             remove_stage(spec.report_path, stage)
         logger.info("=== stage %s (%s, %s) ===", stage, action, spec.recipes[stage])
-        get_stage(stage)(_stage_argv(spec, stage))
+        try:
+            get_stage(stage)(_stage_argv(spec, stage))
+        finally:
+            _finish_wandb()
         write_report_md(load_report(spec.report_path), spec.run_dir)
     report = load_report(spec.report_path)
     if any(action != "skip" for action in plan.values()):
