@@ -103,7 +103,7 @@ def test_a_resumed_moe_keeps_its_trained_experts(tmp_path):
         ({"stages": ["base", "base"]}, "listed twice"),
         ({"colour": "red"}, "unknown pipeline key"),
         ({"run_dir": "/elsewhere"}, "output_dir is"),
-        ({"stages": ["base", "sft"]}, "sft.yaml does not exist"),
+        ({"stages": ["base", "sft"]}, "sft.yaml' does not exist"),
     ],
 )
 def test_bad_pipeline_files_fail_in_one_line_before_any_stage(tmp_path, capsys, edit, message):

@@ -19,21 +19,27 @@ from ..eval import evaluate
 from ..generation import SamplingSettings
 from ..templates import get_template
 
-__all__ = ["eval_settings", "make_evaluator", "make_general_scorer", "parse_recipe"]
+__all__ = ["eval_settings", "make_evaluator", "make_general_scorer", "parse_recipe", "read_yaml_mapping"]
 
 logger = logging.getLogger(__name__)
 
 
-def _check_recipe_keys(path: str, types: Sequence[type]) -> dict[str, Any]:
+def read_yaml_mapping(path: str | os.PathLike, what: str = "recipe") -> dict[str, Any]:
+    """A YAML file that must be a mapping, with a one-line error naming the file for every way it can fail."""
     try:
         with open(path) as f:
             config = yaml.safe_load(f)
     except FileNotFoundError:
-        raise ValueError(f"recipe {path!r} does not exist") from None
+        raise ValueError(f"{what} {str(path)!r} does not exist") from None
     except yaml.YAMLError as err:
-        raise ValueError(f"recipe {path!r} is not valid YAML: {str(err).splitlines()[0]}") from None
+        raise ValueError(f"{what} {str(path)!r} is not valid YAML: {str(err).splitlines()[0]}") from None
     if not isinstance(config, dict):
-        raise ValueError(f"recipe {path!r} must be a YAML mapping of field: value")
+        raise ValueError(f"{what} {str(path)!r} must be a YAML mapping of field: value")
+    return config
+
+
+def _check_recipe_keys(path: str, types: Sequence[type]) -> dict[str, Any]:
+    config = read_yaml_mapping(path)
     known = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
     for key in config:
         if key not in known:

@@ -19,12 +19,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ..report import format_table, load_report, remove_stage, update_report
 from ..trainers.run import EVAL_FILE
+from .common import read_yaml_mapping
 
 __all__ = ["DEFAULT_STAGES", "PipelineSpec", "load_pipeline", "main", "plan_stages"]
 
@@ -61,25 +59,13 @@ class PipelineSpec:
         return self.run_dir / "report.json"
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise ValueError(f"{path} does not exist") from None
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must be a YAML mapping")
-    return data
-
-
 def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
     """Read a pipeline file and check, before any stage runs, that every stage and recipe exists and writes where
     the pipeline expects: `<run_dir>/<stage>/` and `<run_dir>/report.json`."""
     from . import get_stage
 
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml_mapping(path, "pipeline file")
     unknown = sorted(set(data) - _PIPELINE_KEYS)
     if unknown:
         raise ValueError(f"unknown pipeline key(s) {unknown} in {path}; known: {sorted(_PIPELINE_KEYS)}")
@@ -92,7 +78,7 @@ def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
     for stage in stages:
         get_stage(stage)  # an unknown stage fails before hours of training, not after
         recipe = path.parent / f"{stage}.yaml"
-        config = _read_yaml(recipe)
+        config = read_yaml_mapping(recipe)
         out = config.get("output_dir")
         if Path(str(out)) != run_dir / stage:
             raise ValueError(f"{recipe}: output_dir is {out!r}; the pipeline needs {str(run_dir / stage)!r}")
@@ -159,7 +145,7 @@ def _finish_wandb() -> None:
 def _stage_argv(spec: PipelineSpec, stage: str) -> list[str]:
     argv = ["--config", str(spec.recipes[stage])]
     # Only training stages know report_to; data stages would refuse the flag.
-    if spec.report_to == "wandb" and "report_to" in _read_yaml(spec.recipes[stage]):
+    if spec.report_to == "wandb" and "report_to" in read_yaml_mapping(spec.recipes[stage]):
         argv += ["--report_to", "wandb", "--run_name", stage]
     return argv
 
