@@ -104,3 +104,18 @@ def test_malformed_recipe(capsys, tmp_path, bad):
     path.write_text(bad)
     msg = _run(capsys, "r1_zero", "--config", str(path))
     assert str(path) in msg
+
+
+def test_dataset_columns_map_to_prompt_and_solution(tmp_path):
+    import json
+
+    from r1_trl.configs import R1ScriptArguments
+    from r1_trl.data import load_prompts
+
+    rows = [{"problem": f"What is {i} + 1?", "answer": str(i + 1)} for i in range(3)]
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    args = R1ScriptArguments(dataset_name=str(tmp_path), prompt_column="problem", solution_column="answer")
+    ds = load_prompts(args, "train")
+    assert ds["prompt"][0] == "What is 0 + 1?" and ds["solution"][2] == "3"
+    with pytest.raises(ValueError, match="has no 'solution' column"):
+        load_prompts(R1ScriptArguments(dataset_name=str(tmp_path), prompt_column="problem"), "train")

@@ -22,6 +22,13 @@ class R1ScriptArguments(ScriptArguments):
             "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns."
         },
     )
+    prompt_column: str = field(
+        default="prompt", metadata={"help": "Dataset column holding the question (e.g. `problem` for MATH sets)."}
+    )
+    solution_column: str = field(
+        default="solution",
+        metadata={"help": "Dataset column holding the gold answer (e.g. `answer`; a solution with a \\boxed{} works)."},
+    )
     num_train_prompts: int = field(default=4000, metadata={"help": "Embedded task: number of training problems."})
     num_test_prompts: int = field(default=200, metadata={"help": "Embedded task: number of held-out problems."})
     difficulties: list[int] = field(

@@ -48,6 +48,19 @@ def _mix_general(reasoning: list[dict], args: R1ScriptArguments) -> list[dict]:
     return rows
 
 
+def _rename_columns(ds: Dataset, args: R1ScriptArguments) -> Dataset:
+    """The recipe's question and answer columns under the names every stage reads (`prompt`, `solution`)."""
+    renames = {args.prompt_column: "prompt", args.solution_column: "solution"}
+    renames = {old: new for old, new in renames.items() if old != new and old in ds.column_names}
+    clashes = [new for new in renames.values() if new in ds.column_names]
+    if clashes:
+        raise ValueError(
+            f"dataset {args.dataset_name!r} already has a {clashes[0]!r} column; it cannot also take the "
+            "prompt_column/solution_column of the recipe"
+        )
+    return ds.rename_columns(renames) if renames else ds
+
+
 def load_general_prompts(args: R1ScriptArguments) -> list[dict]:
     """`general_eval_prompts` held-out general prompts (task=general) for the reward-model scores, drawn with a fixed
     seed: the split is ordered by category, and its first rows alone would leave the harmful prompts out."""
@@ -69,6 +82,7 @@ def load_prompts(args: R1ScriptArguments, split: str, required: tuple[str, ...] 
         except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
             first = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise ValueError(f"cannot load dataset {args.dataset_name!r} split {name!r}: {first}") from err
+        ds = _rename_columns(ds, args)
     missing = [c for c in required if c not in ds.column_names]
     if missing:
         raise ValueError(
