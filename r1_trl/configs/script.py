@@ -27,7 +27,7 @@ class R1ScriptArguments(ScriptArguments):
     )
     solution_column: str = field(
         default="solution",
-        metadata={"help": "Dataset column holding the gold answer (e.g. `answer`; a solution with a \\boxed{} works)."},
+        metadata={"help": "Dataset column with the gold answer (e.g. `answer`; a solution with a \\boxed{} works)."},
     )
     num_train_prompts: int = field(default=4000, metadata={"help": "Embedded task: number of training problems."})
     num_test_prompts: int = field(default=200, metadata={"help": "Embedded task: number of held-out problems."})
