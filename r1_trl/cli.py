@@ -12,7 +12,7 @@ from .stages import STAGES, get_stage
 __all__ = ["main"]
 
 USAGE = (
-    "usage: r1-trl <stage> --config RECIPE.yaml [--field value ...]\n"
+    "usage: r1-trl <stage> --config RECIPE.yaml [--field value ...] [--dry-run [--accelerate_config FILE]]\n"
     f"stages: {', '.join(STAGES)}\n"
     "example: r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml"
 )
@@ -35,7 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stage, rest = argv[0], argv[1:]
     _setup_logging()
     try:
-        get_stage(stage)(rest)
+        if "--dry-run" in rest and stage != "pipeline":
+            from .stages.dry_run import dry_run
+
+            get_stage(stage)  # an unknown stage is named as such
+            dry_run(stage, [a for a in rest if a != "--dry-run"])
+        else:
+            get_stage(stage)(rest)
     except (ValueError, FileNotFoundError) as err:
         if os.environ.get("R1_TRL_DEBUG"):
             raise

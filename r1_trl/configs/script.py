@@ -140,6 +140,21 @@ class R1ScriptArguments(ScriptArguments):
             "same-wall-clock comparison (the RL-only student against distillation)."
         },
     )
+    merge_lora: bool = field(
+        default=True,
+        metadata={
+            "help": "With use_peft: also write the adapter merged into its base (reloaded unquantized) as a full "
+            "model in output_dir, for the next stage to load; the adapter itself goes to output_dir/adapter. "
+            "false: the adapter only. Without use_peft it does nothing."
+        },
+    )
+    push_checkpoint_revisions: bool = field(
+        default=False,
+        metadata={
+            "help": "With push_to_hub and hub_model_id: upload every saved checkpoint as a branch `step-<N>` of the "
+            "model repo, loadable with `revision=`. A failed upload is logged; training goes on."
+        },
+    )
     eval_k: int = field(default=4, metadata={"help": "Evaluation: samples per held-out prompt."})
     eval_prompts: int | None = field(
         default=None, metadata={"help": "Evaluation: number of held-out prompts (None: the whole test split)."}

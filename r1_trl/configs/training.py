@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trl import GRPOConfig, SFTConfig
 
-__all__ = ["R1GRPOConfig", "R1SFTConfig"]
+__all__ = ["R1GRPOConfig", "R1SFTConfig", "assume_processes"]
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,21 @@ def _join_cpu_ranks(cfg: SFTConfig | GRPOConfig) -> None:
             "%s processes and no GPU: setting use_cpu=True so they train as one gloo job", os.environ["WORLD_SIZE"]
         )
         cfg.use_cpu = True
+
+
+_ASSUMED_PROCESSES: int | None = None
+
+
+@contextlib.contextmanager
+def assume_processes(processes: int) -> Iterator[None]:
+    """Check recipes for a launch of `processes` ranks from a single process (`--dry-run`), without telling
+    transformers a distributed job exists (WORLD_SIZE would make it try to join one)."""
+    global _ASSUMED_PROCESSES
+    previous, _ASSUMED_PROCESSES = _ASSUMED_PROCESSES, processes
+    try:
+        yield
+    finally:
+        _ASSUMED_PROCESSES = previous
 
 
 @dataclass
@@ -56,14 +73,19 @@ class R1GRPOConfig(GRPOConfig):
     def __post_init__(self):
         if self.output_dir is None:
             raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
-        self._check_group_divisibility()
+        self.check_group_divisibility(_ASSUMED_PROCESSES or int(os.environ.get("WORLD_SIZE", "1")))
         _join_cpu_ranks(self)
         super().__post_init__()
 
-    def _check_group_divisibility(self) -> None:
+    @property
+    def world_size(self) -> int:
+        # TRL sizes the generation batch with the world size; a dry-run checks the launch it was told about.
+        return _ASSUMED_PROCESSES or super().world_size
+
+    def check_group_divisibility(self, processes: int) -> None:
+        """Every generation batch must split into whole groups of num_generations completions."""
         if self.num_generations is None or self.generation_batch_size is not None:
             return
-        processes = int(os.environ.get("WORLD_SIZE", "1"))
         steps = self.steps_per_generation or self.gradient_accumulation_steps
         total = self.per_device_train_batch_size * processes * steps
         if total % self.num_generations:

@@ -1,10 +1,12 @@
-"""Tokenizer builder, tiny model presets and guarded loading."""
+"""Tokenizer builder, tiny model presets, guarded loading, and LoRA/QLoRA from recipe switches."""
 
-from .loading import load_causal_lm, load_tokenizer, resolve_model_path
+from .loading import ADAPTER_DIR, load_causal_lm, load_tokenizer, resolve_model_path
+from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
 from .tiny import PRESETS, build_config, build_model, build_reward_model
 from .tokenizer import REASONING_TAGS, SPECIAL_TOKENS, build_tokenizer
 
 __all__ = [
+    "ADAPTER_DIR",
     "PRESETS",
     "REASONING_TAGS",
     "SPECIAL_TOKENS",
@@ -12,7 +14,11 @@ __all__ = [
     "build_model",
     "build_reward_model",
     "build_tokenizer",
+    "check_lora_args",
     "load_causal_lm",
     "load_tokenizer",
+    "lora_config",
+    "quantization_kwargs",
     "resolve_model_path",
+    "save_lora",
 ]

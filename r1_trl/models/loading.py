@@ -8,9 +8,12 @@ from typing import Any
 
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
-__all__ = ["load_causal_lm", "load_tokenizer", "resolve_model_path"]
+__all__ = ["ADAPTER_DIR", "load_causal_lm", "load_tokenizer", "resolve_model_path"]
 
 logger = logging.getLogger(__name__)
+
+# Where a LoRA stage saves its adapter inside output_dir; see `r1_trl.models.lora`.
+ADAPTER_DIR = "adapter"
 
 
 def _looks_local(name: str) -> bool:
@@ -45,6 +48,11 @@ def load_tokenizer(name: str, trust_remote_code: bool = False) -> PreTrainedToke
 
 def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
     path = resolve_model_path(name)
+    if os.path.isdir(os.path.join(path, ADAPTER_DIR)) and not os.path.isfile(os.path.join(path, "config.json")):
+        raise ValueError(
+            f"{name!r} holds only a LoRA adapter, in {ADAPTER_DIR}/ (its stage ran with merge_lora: false); rerun "
+            "that stage with merge_lora: true, or merge the adapter into its base"
+        )
     try:
         return AutoModelForCausalLM.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:

@@ -30,6 +30,7 @@ STAGES: dict[str, str] = {
     "distill_rl_only": "r1_trl.stages.distill_rl_only",
     "eval": "r1_trl.stages.evaluate",
     "pipeline": "r1_trl.stages.pipeline",
+    "env": "r1_trl.stages.env",
 }
 
 

@@ -22,9 +22,12 @@ __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (R1ScriptArguments, BaseModelArguments, R1SFTConfig)
+
 
 def main(argv: Sequence[str], stage: str = "base") -> dict:
-    script_args, base_args, training_args = parse_recipe((R1ScriptArguments, BaseModelArguments, R1SFTConfig), argv)
+    script_args, base_args, training_args = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
     spec = CorpusSpec(
         num_documents=base_args.corpus_documents,
@@ -66,4 +69,5 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
             * trainer.accelerator.num_processes
             * training_args.max_length,
         },
+        script_args=script_args,
     )

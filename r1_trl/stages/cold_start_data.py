@@ -39,12 +39,16 @@ from ..generation import SamplingSettings, sample_completions
 from ..models import load_causal_lm, load_tokenizer
 from ..report import update_report
 from ..templates import get_template
+from ..trainers.hub import push_dataset
 from ..trainers.run import EVAL_FILE
 from .common import parse_recipe
 
 __all__ = ["DATA_FILE", "main"]
 
 logger = logging.getLogger(__name__)
+
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (R1ScriptArguments, ColdStartArguments)
 
 DATA_FILE = "train.jsonl"
 COUNTS_FILE = "filter_counts.json"
@@ -196,7 +200,7 @@ def _write_dataset(out: Path, examples: list[ColdStartExample]) -> None:
 
 
 def main(argv: Sequence[str]) -> dict:
-    args, cs = parse_recipe((R1ScriptArguments, ColdStartArguments), argv)
+    args, cs = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
     out = Path(cs.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +239,5 @@ def main(argv: Sequence[str]) -> dict:
     if args.report_path:
         update_report(args.report_path, "cold_start_data", entry)
     if cs.hub_dataset_id:
-        from datasets import load_dataset
-
-        load_dataset("json", data_files=str(out / DATA_FILE), split="train").push_to_hub(cs.hub_dataset_id)
+        push_dataset(out / DATA_FILE, cs.hub_dataset_id)
     return entry

@@ -22,7 +22,7 @@ from trl import ModelConfig
 
 from ..configs import R1ScriptArguments, R1SFTConfig, RejectionSamplingArguments
 from ..configs.distill import DistillArguments
-from ..models import load_causal_lm, load_tokenizer
+from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.budget import BUDGET_KEY
 from ..trainers.run import EVAL_FILE
@@ -35,6 +35,8 @@ __all__ = ["TRACES_DIR", "check_student", "count_parameters", "is_dense", "main"
 logger = logging.getLogger(__name__)
 
 TRACES_DIR = "traces"
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (R1ScriptArguments, DistillArguments, R1SFTConfig, ModelConfig)
 # Config fields that mean a model routes tokens through experts; any positive value makes it a mixture of experts.
 _EXPERT_FIELDS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
 
@@ -59,7 +61,9 @@ def count_parameters(name_or_path: str, trust_remote_code: bool = False) -> int:
 
 def check_student(student: Any, teacher_parameters: int | None, da: DistillArguments) -> dict[str, Any]:
     """Refuse a student that is not dense or too large; return the sizes for the report."""
-    student_parameters = sum(p.numel() for p in student.parameters())
+    # A 4-bit model packs two weights in a byte; `num_parameters` counts them unpacked.
+    quantized = getattr(student, "is_loaded_in_4bit", False) and hasattr(student, "num_parameters")
+    student_parameters = student.num_parameters() if quantized else sum(p.numel() for p in student.parameters())
     if da.require_dense_student and not is_dense(student.config):
         raise ValueError(
             f"distill: the student ({type(student).__name__}) is a mixture of experts; the paper distills into dense "
@@ -112,23 +116,30 @@ def _stage_eval(path: str | None) -> dict[str, Any]:
     return json.loads(file.read_text()) if path and file.exists() else {}
 
 
-def _make_trainer(da: DistillArguments, model: Any, tokenizer: Any, training_args: R1SFTConfig, train: Any):
+def _make_trainer(
+    da: DistillArguments, model: Any, tokenizer: Any, training_args: R1SFTConfig, train: Any, peft_config: Any = None
+):
     if da.distill_method == "sft":
-        return R1SFTTrainer(model=model, args=training_args, train_dataset=train, processing_class=tokenizer)
+        return R1SFTTrainer(
+            model=model, args=training_args, train_dataset=train, processing_class=tokenizer, peft_config=peft_config
+        )
     from trl.experimental.gkd import GKDConfig, GKDTrainer
 
     fields = {f.name: getattr(training_args, f.name) for f in dataclasses.fields(training_args) if f.init}
     gkd_args = GKDConfig(**fields, lmbda=da.gkd_lmbda, beta=da.gkd_beta)
     teacher = load_causal_lm(da.teacher_model_name_or_path, training_args.trust_remote_code)
     return GKDTrainer(
-        model=model, teacher_model=teacher, args=gkd_args, train_dataset=train, processing_class=tokenizer
+        model=model,
+        teacher_model=teacher,
+        args=gkd_args,
+        train_dataset=train,
+        processing_class=tokenizer,
+        peft_config=peft_config,
     )
 
 
 def main(argv: Sequence[str], stage: str = "distill") -> dict:
-    script_args, da, training_args, model_args = parse_recipe(
-        (R1ScriptArguments, DistillArguments, R1SFTConfig, ModelConfig), argv
-    )
+    script_args, da, training_args, model_args = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
     out = Path(training_args.output_dir)
     remote = training_args.trust_remote_code
@@ -137,7 +148,13 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
         teacher_parameters = count_parameters(da.teacher_model_name_or_path, remote)
     # The student is checked before any trace is generated: a wrong student should fail in seconds, not after.
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
-    model = load_causal_lm(model_args.model_name_or_path, remote, dtype=model_args.dtype or "auto")
+    peft_config = lora_config(model_args)
+    model = load_causal_lm(
+        model_args.model_name_or_path,
+        remote,
+        dtype=model_args.dtype or "auto",
+        **quantization_kwargs(model_args, training_args),
+    )
     sizes = check_student(model, teacher_parameters, da)
     if da.traces_dataset:
         data_path, trace_stats = da.traces_dataset, {}
@@ -147,7 +164,7 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
     if len(train) == 0:
         raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
     logger.info("distill: %d traces from %s into a %s-parameter student", len(train), data_path, sizes)
-    trainer = _make_trainer(da, model, tokenizer, training_args, train)
+    trainer = _make_trainer(da, model, tokenizer, training_args, train, peft_config)
     train_started = time.time()
     train_resumable(trainer)
     trained = time.time() - train_started
@@ -167,4 +184,13 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
     evaluator = None
     if script_args.eval_after_training:
         evaluator = make_evaluator(script_args, tokenizer, chat=script_args.chat_format)
-    return finish_stage(trainer, stage, evaluator, script_args.report_path, started, extra=extra)
+    return finish_stage(
+        trainer,
+        stage,
+        evaluator,
+        script_args.report_path,
+        started,
+        extra=extra,
+        merge_lora=script_args.merge_lora,
+        script_args=script_args,
+    )

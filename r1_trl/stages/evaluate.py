@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
-RECIPE_TYPES = (BaseModelArguments, R1SFTConfig, R1GRPOConfig, ModelConfig)
+FOREIGN_TYPES = (BaseModelArguments, R1SFTConfig, R1GRPOConfig, ModelConfig)
 
 
 def main(argv: Sequence[str]) -> dict:
@@ -30,7 +30,7 @@ def main(argv: Sequence[str]) -> dict:
     own.add_argument("--stage", default=None, help="name of the report entry to write (needs report_path)")
     own.add_argument("--trust_remote_code", action="store_true")
     known, rest = own.parse_known_args(list(argv))
-    (script_args,) = parse_recipe((R1ScriptArguments,), rest, foreign=RECIPE_TYPES)
+    (script_args,) = parse_recipe((R1ScriptArguments,), rest, foreign=FOREIGN_TYPES)
     tokenizer = load_tokenizer(known.model, known.trust_remote_code)
     model = load_causal_lm(known.model, known.trust_remote_code)
     prefix = ""

@@ -12,10 +12,11 @@ from trl import ModelConfig
 
 from ..configs import R1GRPOConfig, R1ScriptArguments
 from ..data import load_prompts
-from ..models import load_causal_lm, load_tokenizer
+from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
 from ..report import update_report
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
+from ..trainers.hub import hub_callbacks
 from .common import make_evaluator, make_general_scorer, parse_recipe
 
 __all__ = ["LC_REWARD", "run_grpo"]
@@ -23,6 +24,9 @@ __all__ = ["LC_REWARD", "run_grpo"]
 LC_REWARD = "language_consistency"
 
 logger = logging.getLogger(__name__)
+
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (R1ScriptArguments, R1GRPOConfig, ModelConfig)
 
 
 def _drop_lc_reward(script_args: R1ScriptArguments, training_args: R1GRPOConfig) -> None:
@@ -43,7 +47,7 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
 
     With `lc_switch`, `use_language_consistency: false` drops that reward and records the run as `<stage>_no_lc`.
     """
-    script_args, training_args, model_args = parse_recipe((R1ScriptArguments, R1GRPOConfig, ModelConfig), argv)
+    script_args, training_args, model_args = parse_recipe(RECIPE_TYPES, argv)
     if lc_switch and not script_args.use_language_consistency:
         _drop_lc_reward(script_args, training_args)
         stage = f"{stage}_no_lc"
@@ -51,6 +55,12 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         raise ValueError(
             f"reward_weights has {len(training_args.reward_weights)} values for {len(script_args.reward_funcs)} "
             f"reward_funcs {script_args.reward_funcs}"
+        )
+    peft_config = lora_config(model_args)
+    if peft_config is not None and training_args.sync_ref_model and training_args.beta != 0.0:
+        raise ValueError(
+            "use_peft needs sync_ref_model: false: with LoRA the reference is the base with the adapter off, and "
+            "TRL cannot sync it"
         )
     started = time.time()
     remote = training_args.trust_remote_code
@@ -61,9 +71,10 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         dtype=model_args.dtype or "auto",
         revision=model_args.model_revision,
         attn_implementation=model_args.attn_implementation,
+        **quantization_kwargs(model_args, training_args),
     )
     train = load_prompts(script_args, "train")
-    callbacks = []
+    callbacks = hub_callbacks(script_args, training_args)
     extra = {}
     if script_args.time_budget_of:
         budget = budget_of(script_args.time_budget_of)
@@ -82,6 +93,7 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         reward_tasks=script_args.reward_tasks,
         reward_start_steps=script_args.reward_start_steps,
         callbacks=callbacks,
+        peft_config=peft_config,
     )
     general = make_general_scorer(script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix)
     if general is not None and script_args.eval_after_training:
@@ -93,7 +105,16 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         evaluator = make_evaluator(
             script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix, general=general
         )
-    entry = finish_stage(trainer, stage, evaluator, script_args.report_path, started, extra=extra)
+    entry = finish_stage(
+        trainer,
+        stage,
+        evaluator,
+        script_args.report_path,
+        started,
+        extra=extra,
+        merge_lora=script_args.merge_lora,
+        script_args=script_args,
+    )
     if script_args.time_budget_of and script_args.report_path and trainer.accelerator.is_main_process:
         _record_comparison(script_args.report_path, script_args.time_budget_of, entry)
     return entry

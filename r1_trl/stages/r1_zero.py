@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .grpo import run_grpo
+from .grpo import RECIPE_TYPES, run_grpo
 
-__all__ = ["main"]
+__all__ = ["RECIPE_TYPES", "main"]
 
 
 def main(argv: Sequence[str], stage: str = "r1_zero") -> dict:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .grpo import LC_REWARD, run_grpo
+from .grpo import LC_REWARD, RECIPE_TYPES, run_grpo
 
-__all__ = ["LC_REWARD", "main"]
+__all__ = ["LC_REWARD", "RECIPE_TYPES", "main"]
 
 
 def main(argv: Sequence[str]) -> dict:

@@ -26,12 +26,16 @@ from ..data.shards import build_row_shards
 from ..generation import SamplingSettings, sample_completions
 from ..report import update_report
 from ..templates import Template, get_template, prefilled_prefix
+from ..trainers.hub import push_dataset
 from ..trainers.run import EVAL_FILE
 from .common import parse_recipe
 
-__all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "build_sampled_set", "main", "make_sampler", "push_dataset"]
+__all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "build_sampled_set", "main", "make_sampler"]
 
 logger = logging.getLogger(__name__)
+
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (R1ScriptArguments, RejectionSamplingArguments)
 
 DATA_FILE = "train.jsonl"
 STATS_FILE = "stats.json"
@@ -183,7 +187,7 @@ def _settings(rs: RejectionSamplingArguments, args: R1ScriptArguments) -> dict[s
 
 
 def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "rejection_sampling") -> dict:
-    args, rs = parse_recipe((R1ScriptArguments, RejectionSamplingArguments), argv)
+    args, rs = parse_recipe(RECIPE_TYPES, argv)
     entry = build_sampled_set(args, rs, sampler)
     if args.report_path:
         update_report(args.report_path, stage, entry)
@@ -191,12 +195,6 @@ def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "reje
         push_dataset(Path(entry["dataset"]), rs.hub_dataset_id)
     (Path(rs.output_dir) / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
     return entry
-
-
-def push_dataset(path: Path, repo_id: str) -> None:
-    from datasets import load_dataset
-
-    load_dataset("json", data_files=str(path), split="train").push_to_hub(repo_id)
 
 
 def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler | None = None) -> dict:

@@ -39,6 +39,9 @@ __all__ = ["SCOPES", "SUMMARY_FIELDS", "main", "pair_accuracy"]
 
 logger = logging.getLogger(__name__)
 
+# What a recipe of this stage is parsed into (also read by `--dry-run`).
+RECIPE_TYPES = (RewardModelArguments, R1RewardConfig)
+
 # What each reward model reads of a response, here and in the RL stage (`RewardModelReward(path, scope=...)`).
 SCOPES = {"helpfulness": "summary", "harmlessness": "full"}
 # Per kind, in the stage's eval.json and report entry; the kind's own eval.json has the breakdowns and curves too.
@@ -237,7 +240,7 @@ def _train_one(
 
 
 def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
-    rm_args, config = parse_recipe((RewardModelArguments, R1RewardConfig), argv)
+    rm_args, config = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
     out = Path(config.output_dir)
     # All the data first: a bad second dataset should fail before the first model has trained for an hour.

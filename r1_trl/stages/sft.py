@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .cold_start_sft import run_sft
+from .cold_start_sft import RECIPE_TYPES, run_sft
 
-__all__ = ["main"]
+__all__ = ["RECIPE_TYPES", "main"]
 
 
 def main(argv: Sequence[str], stage: str = "sft") -> dict:

@@ -15,6 +15,7 @@ from ..rewards import get_reward_funcs
 from ..rewards.routing import route_rewards
 from ..templates import Template, get_template, prefilled_prefix
 from .checkpoint import ConvertingResumeMixin
+from .hub import HubRepoMixin
 
 __all__ = ["PrefixedReward", "R1GRPOTrainer", "apply_template", "check_reward_columns"]
 
@@ -67,7 +68,7 @@ def check_reward_columns(dataset: Dataset, reward_funcs: Sequence[Callable]) -> 
                 )
 
 
-class R1GRPOTrainer(ConvertingResumeMixin, GRPOTrainer):
+class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
     def __init__(
         self,
         model: Any,

@@ -10,10 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from accelerate.utils import is_peft_model
 from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 
+from ..model_card import model_card
+from ..models.lora import ADAPTER_DIR, save_lora
 from ..report import update_report
+from .hub import push_or_explain
 
 __all__ = ["EVAL_FILE", "finish_stage", "train_resumable", "training_curve", "training_history"]
 
@@ -68,14 +72,31 @@ def finish_stage(
     report_path: str | None,
     started: float,
     extra: dict[str, Any] | None = None,
+    merge_lora: bool = True,
+    script_args: Any | None = None,
 ) -> dict[str, Any]:
-    """Save the model and tokenizer, evaluate the saved model, record the result, and push when asked to."""
+    """Save the model and tokenizer, evaluate the trained model, record the result, and push when asked to.
+
+    A LoRA model saves its adapter to `output_dir/adapter` and, with `merge_lora`, the merged full model to
+    `output_dir` (the layout of `r1_trl.models.lora`); it is evaluated as trained, adapter on.
+    """
     args = trainer.args
     out = Path(args.output_dir)
-    trainer.save_model(str(out))
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    lora = is_peft_model(model)
+    # Trainer.save_model pushes on its own when push_to_hub is set, before anything is evaluated; the push happens
+    # below instead, once everything is saved, so a Hub failure cannot cost the evaluation.
+    push, args.push_to_hub = args.push_to_hub, False
+    try:
+        trainer.save_model(str(out / ADAPTER_DIR if lora else out))
+    finally:
+        args.push_to_hub = push
     if trainer.accelerator.is_main_process:
         trainer.processing_class.save_pretrained(str(out))
-        trainer.create_model_card(model_name=out.name, tags=["r1-trl", stage])
+        if lora:
+            trust = getattr(args, "trust_remote_code", False)
+            merged = save_lora(model, trainer.processing_class, out, merge_lora, trust)
+            extra = {**(extra or {}), "lora": {"adapter": str(out / ADAPTER_DIR), "merged": merged}}
     entry: dict[str, Any] = {
         "train_seconds": round(time.time() - started, 1),
         "num_processes": trainer.accelerator.num_processes,
@@ -87,12 +108,32 @@ def finish_stage(
     if evaluate is not None:
         trainer.accelerator.wait_for_everyone()
         if trainer.accelerator.is_main_process:
-            entry.update(evaluate(trainer.accelerator.unwrap_model(trainer.model)))
+            entry.update(evaluate(model))
     entry["stage_seconds"] = round(time.time() - started, 1)
     if trainer.accelerator.is_main_process:
+        (out / "README.md").write_text(model_card(trainer, stage, entry, script_args))
         (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
         if report_path:
             update_report(report_path, stage, {**entry, "model": str(out)})
     if args.push_to_hub:
-        trainer.push_to_hub(commit_message=f"r1-trl {stage}")
+        # Everything is saved and recorded first: a Hub that cannot be reached costs a push, never the run.
+        push_or_explain(lambda: _push_folder(trainer, out, f"r1-trl {stage}"), "the model", trainer.hub_model_id, out)
     return entry
+
+
+def _push_folder(trainer: Trainer, out: Path, message: str) -> None:
+    """Push output_dir as laid out, with r1-trl's model card. `Trainer.push_to_hub` would rewrite the card, and for
+    LoRA save the adapter into output_dir's root, where it would hide the merged model from `from_pretrained`."""
+    if not trainer.accelerator.is_main_process:
+        return
+    from huggingface_hub import upload_folder
+
+    args = trainer.args
+    upload_folder(
+        repo_id=trainer.hub_model_id,
+        folder_path=str(out),
+        commit_message=message,
+        token=args.hub_token,
+        ignore_patterns=["_*", "checkpoint-*"],
+        revision=args.hub_revision,
+    )

@@ -14,6 +14,7 @@ from transformers import PreTrainedTokenizerBase
 from trl import SFTTrainer
 
 from .checkpoint import ConvertingResumeMixin
+from .hub import HubRepoMixin
 
 __all__ = ["R1SFTTrainer", "align_eos"]
 
@@ -33,7 +34,7 @@ def align_eos(model: Any, tokenizer: PreTrainedTokenizerBase) -> None:
             model.generation_config.pad_token_id = tokenizer.pad_token_id
 
 
-class R1SFTTrainer(ConvertingResumeMixin, SFTTrainer):
+class R1SFTTrainer(HubRepoMixin, ConvertingResumeMixin, SFTTrainer):
     def __init__(
         self, model: Any, args: Any, train_dataset: Dataset, processing_class: PreTrainedTokenizerBase, **kwargs: Any
     ):
