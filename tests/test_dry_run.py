@@ -68,3 +68,20 @@ def test_special_tags_and_a_prefilled_think_are_caught(tiny_tokenizer):
     )
     notes = check_tokenizer(prefilling, "r1_zero", chat=True, max_completion_length=64)
     assert any("prefills '<think>\\n'" in n for n in notes)
+
+
+def test_a_chat_template_path_is_checked_as_the_trainer_will_use_it(tiny_model_dir, tmp_path):
+    from types import SimpleNamespace
+
+    from r1_trl.stages.dry_run import _tokenizer_checks
+
+    jinja = tmp_path / "think.jinja"
+    jinja.write_text(
+        "{% for m in messages %}{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<think>\n{% endif %}"
+    )
+    script = SimpleNamespace(template="r1_zero", chat_format=True)
+    model = SimpleNamespace(model_name_or_path=str(tiny_model_dir))
+    notes = _tokenizer_checks(script, SimpleNamespace(chat_template_path=str(jinja), max_length=64), model)
+    assert any("prefills '<think>\\n'" in n for n in notes)
+    missing = SimpleNamespace(chat_template_path=str(tmp_path / "nope.jinja"))
+    assert "not readable here" in _tokenizer_checks(script, missing, model)[0]

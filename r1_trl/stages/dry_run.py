@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -136,6 +137,16 @@ def _tokenizer_checks(script_args: Any, training_args: Any, model_args: Any) -> 
         tokenizer = load_tokenizer(name, bool(getattr(training_args, "trust_remote_code", False)))
     except ValueError as err:
         return [f"tokenizer checks skipped: {err}"]
+    template_path = getattr(training_args, "chat_template_path", None)
+    if template_path:
+        # What the SFT trainer will do: the template comes from a .jinja file or another tokenizer.
+        try:
+            if str(template_path).endswith(".jinja"):
+                tokenizer.chat_template = Path(template_path).read_text()
+            else:
+                tokenizer.chat_template = load_tokenizer(template_path).chat_template
+        except (OSError, ValueError) as err:
+            return [f"tokenizer checks skipped: chat_template_path {template_path!r} not readable here ({err})"]
     max_len = getattr(training_args, "max_completion_length", None)
     return check_tokenizer(tokenizer, script_args.template, script_args.chat_format, max_len)
 
@@ -170,5 +181,5 @@ def dry_run(stage: str, argv: Sequence[str]) -> dict[str, Any]:
         checks += _tokenizer_checks(script_args, training_args, model_args)
     result = {"stage": stage, "processes": processes, "checks": checks, "config": _effective(parsed)}
     text = yaml.safe_dump({"effective configuration": result["config"]}, sort_keys=False, allow_unicode=True)
-    print(f"r1-trl {stage} --dry-run: OK\n" + "\n".join(f"  ok: {c}" for c in checks) + "\n" + text)  # noqa: T201
+    print(f"r1-trl {stage} --dry-run: OK\n" + "\n".join(f"  - {c}" for c in checks) + "\n" + text)  # noqa: T201
     return result
