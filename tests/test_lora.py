@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForCausalLM
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 from trl import ModelConfig
 
 from r1_trl.cli import main
@@ -180,6 +180,45 @@ def test_without_merge_the_output_holds_the_adapter_only(tmp_path, tiny_dense_di
         load_causal_lm(str(out))
 
 
+@pytest.mark.parametrize("bits", [None, 4])
+def test_lora_reward_model_trains_adapter_and_head_and_merges_them(tmp_path, tiny_dense_dir, bits):
+    out = tmp_path / "rm"
+    fields = {
+        "model_name_or_path": tiny_dense_dir,
+        "output_dir": out,
+        "kinds": "[harmlessness]",
+        "max_test_pairs": 16,
+        "use_cpu": "true",
+        "bf16": "false",
+        "report_to": "none",
+        "save_strategy": "'no'",
+        "max_steps": 3,
+        "per_device_train_batch_size": 4,
+        "learning_rate": 1.0e-2,
+        "max_length": 256,
+        "use_peft": "true",
+        "lora_r": 4,
+        "lora_alpha": 8,
+        "lora_target_modules": "[all-linear]",
+    }
+    if bits:
+        fields.update({"load_in_4bit": "true", "bnb_4bit_quant_type": "nf4", "dtype": "bfloat16"})
+    assert main(["reward_model", "--config", str(_write(tmp_path / "rm.yaml", fields))]) == 0
+    kind = out / "harmlessness"
+    tensors = _lora_tensors(kind)
+    assert any(v.abs().sum() > 0 for k, v in tensors.items() if ".lora_B." in k)
+    # peft's SEQ_CLS task saves the score head with the adapter: without it the merged head would be random.
+    heads = [k for k in tensors if ".score." in k]
+    assert heads, sorted(tensors)[:5]
+    merged = AutoModelForSequenceClassification.from_pretrained(kind)
+    assert merged.config.num_labels == 1 and getattr(merged.config, "quantization_config", None) is None
+    assert not (kind / "adapter_config.json").exists()
+    assert torch.equal(merged.score.weight, tensors[heads[0]].to(merged.score.weight.dtype))
+    entry = json.loads((out / "eval.json").read_text())["harmlessness"]
+    assert entry["pair_accuracy"] is not None and entry["pair_accuracy_untrained"] is not None
+    assert json.loads((kind / "eval.json").read_text())["lora"]["merged"] is True
+
+
 @pytest.mark.parametrize(
     ("stage", "fields", "message"),
     [
@@ -188,7 +227,13 @@ def test_without_merge_the_output_holds_the_adapter_only(tmp_path, tiny_dense_di
         ("sft", {"use_peft": "true", "load_in_4bit": "true", "load_in_8bit": "true"}, "8 bit and 4 bit"),
         ("r1_zero", {"use_peft": "true", "sync_ref_model": "true"}, "use_peft needs sync_ref_model: false"),
         ("base", {"use_peft": "true"}, "unknown recipe key 'use_peft'"),
-        ("reward_model", {"use_peft": "true"}, "unknown recipe key 'use_peft'"),
+        ("reward_model", {"use_peft": "true"}, "use_peft needs a pretrained model_name_or_path"),
+        ("reward_model", {"model_name_or_path": "x", "load_in_4bit": "true"}, "load_in_4bit needs use_peft: true"),
+        (
+            "reward_model",
+            {"model_name_or_path": "x", "use_peft": "true", "load_in_8bit": "true"},
+            "QLoRA reward models need dtype: bfloat16",
+        ),
     ],
 )
 def test_bad_combinations_are_one_line_errors(tmp_path, capsys, stage, fields, message):

@@ -7,7 +7,6 @@ import pytest
 from trl.data_utils import _tokenize
 
 from r1_trl.cli import main as cli_main
-from r1_trl.configs import RewardModelArguments
 from r1_trl.configs.reward_model import REWARD_MODEL_KINDS
 from r1_trl.data.preferences import KINDS, REJECTED_TYPES, SPLITS, general_prompts, preference_pairs
 from r1_trl.report import load_report
@@ -191,8 +190,10 @@ def _one_line_error(argv):
 def test_unknown_kind_is_one_line(tmp_path, tokenizer_dir):
     msg = _one_line_error(_recipe(tmp_path, tokenizer_dir, kinds=["helpfulness", "honesty"]))
     assert "honesty" in msg and "harmlessness" in msg
-    with pytest.raises(ValueError, match="tokenizer_name_or_path"):
-        RewardModelArguments(tokenizer_name_or_path=None)
+    # Neither a tokenizer nor a model: nothing to size the fresh reward model to.
+    recipe = tmp_path / "none.yaml"
+    recipe.write_text(f"output_dir: {tmp_path / 'rm2'}\nbf16: false\n")
+    assert "tokenizer_name_or_path" in _one_line_error(["--config", str(recipe)])
 
 
 def test_dataset_without_chosen_column_is_one_line(tmp_path, tokenizer_dir):

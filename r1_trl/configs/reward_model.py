@@ -20,7 +20,9 @@ class RewardModelArguments:
     """The `reward_model` stage: the helpfulness and harmlessness reward models of the all-scenarios RL stage.
 
     Training hyperparameters, `output_dir` and `seed` are `R1RewardConfig`'s; each model goes to
-    `<output_dir>/<kind>`.
+    `<output_dir>/<kind>`. The model and its LoRA/QLoRA switches are TRL's `ModelConfig`'s: `model_name_or_path`
+    unset trains a fresh tiny Qwen2 classifier (`build_reward_model`) sized to the tokenizer; any Hub id or local
+    path is loaded with AutoModelForSequenceClassification(num_labels=1) (a causal LM gets a new score head).
     """
 
     kinds: list[str] = field(
@@ -32,14 +34,6 @@ class RewardModelArguments:
         metadata={
             "help": "Tokenizer (path or Hub id) the reward models read with and are saved with; the policy's in the "
             "demo (e.g. runs/tiny-moe/sft). None: model_name_or_path's own."
-        },
-    )
-    model_name_or_path: str | None = field(
-        default=None,
-        metadata={
-            "help": "None: a fresh tiny Qwen2 classifier (`build_reward_model`) sized to the tokenizer. Else any Hub "
-            "id or local path, loaded with AutoModelForSequenceClassification(num_labels=1) (a causal LM gets a "
-            "new score head)."
         },
     )
     helpfulness_dataset: str | None = field(
@@ -96,10 +90,6 @@ class RewardModelArguments:
             raise ValueError(f"kinds: unknown {unknown}; choose from {', '.join(REWARD_MODEL_KINDS)}")
         if len(set(self.kinds)) != len(self.kinds):
             raise ValueError(f"kinds: {self.kinds} names a reward model twice")
-        if self.tokenizer_name_or_path is None and self.model_name_or_path is None:
-            raise ValueError(
-                "set tokenizer_name_or_path (the fresh tiny reward model is sized to it) or model_name_or_path"
-            )
         if not 0 < self.test_size < 1:
             raise ValueError(f"test_size must be between 0 and 1 (exclusive), got {self.test_size}")
         if self.max_test_pairs is not None and self.max_test_pairs < 1:

@@ -6,9 +6,14 @@ import logging
 import os
 from typing import Any
 
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedTokenizerBase,
+)
 
-__all__ = ["ADAPTER_DIR", "load_causal_lm", "load_tokenizer", "resolve_model_path"]
+__all__ = ["ADAPTER_DIR", "load_causal_lm", "load_sequence_classifier", "load_tokenizer", "resolve_model_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +51,7 @@ def load_tokenizer(name: str, trust_remote_code: bool = False) -> PreTrainedToke
         raise _hub_error(name, err) from err
 
 
-def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
+def _load(auto_class: Any, name: str, trust_remote_code: bool, **kwargs: Any):
     path = resolve_model_path(name)
     if os.path.isdir(os.path.join(path, ADAPTER_DIR)) and not os.path.isfile(os.path.join(path, "config.json")):
         raise ValueError(
@@ -54,6 +59,15 @@ def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
             "that stage with merge_lora: true, or merge the adapter into its base"
         )
     try:
-        return AutoModelForCausalLM.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
+        return auto_class.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:
         raise _hub_error(name, err) from err
+
+
+def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
+    return _load(AutoModelForCausalLM, name, trust_remote_code, **kwargs)
+
+
+def load_sequence_classifier(name: str, trust_remote_code: bool = False, **kwargs: Any):
+    """A reward model (`num_labels` in kwargs for a causal LM that gets a fresh score head)."""
+    return _load(AutoModelForSequenceClassification, name, trust_remote_code, **kwargs)

@@ -28,7 +28,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .loading import ADAPTER_DIR, load_causal_lm
+from .loading import ADAPTER_DIR, load_causal_lm, load_sequence_classifier
 
 __all__ = ["ADAPTER_DIR", "check_lora_args", "lora_config", "merge_adapter", "quantization_kwargs", "save_lora"]
 
@@ -95,7 +95,13 @@ def merge_adapter(model: Any, adapter_dir: str | Path, trust_remote_code: bool =
         return None
     trained = model.get_base_model()
     revision = {"revision": config.revision} if config.revision else {}
-    base = load_causal_lm(base_name, trust_remote_code, dtype=trained.dtype, **revision)
+    if config.task_type == "SEQ_CLS":
+        # A reward model: the base gets the score head's shape back; the trained head is in the adapter.
+        base = load_sequence_classifier(
+            base_name, trust_remote_code, dtype=trained.dtype, num_labels=trained.config.num_labels, **revision
+        )
+    else:
+        base = load_causal_lm(base_name, trust_remote_code, dtype=trained.dtype, **revision)
     if getattr(base, "is_quantized", False) or getattr(base, "hf_quantizer", None) is not None:
         logger.warning("the base %s is stored quantized; not merging (the adapter is in %s)", base_name, adapter_dir)
         return None

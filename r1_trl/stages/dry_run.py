@@ -176,6 +176,11 @@ def dry_run(stage: str, argv: Sequence[str]) -> dict[str, Any]:
     training_args = next((p for p in parsed if hasattr(p, "output_dir") and hasattr(p, "learning_rate")), None)
     model_args = by_type.get("ModelConfig")
     checks = [f"recipe parses; batches divide into groups for {processes} process(es)", *notes]
+    # A stage whose rules span its recipe's parts checks them itself, in the same function its run starts with.
+    stage_check = getattr(importlib.import_module(STAGES[stage]), "check_recipe", None)
+    if stage_check is not None:
+        stage_check(*parsed)
+        checks.append("the stage's own cross-field rules hold")
     if script_args is not None and training_args is not None:
         checks += _check_rewards(script_args, training_args)
         checks += _tokenizer_checks(script_args, training_args, model_args)

@@ -7,6 +7,11 @@ stage uses (helpfulness: the final summary only; harmlessness: the whole respons
 
 Every model goes to `<output_dir>/<kind>` with its tokenizer; a kind whose `eval.json` exists is skipped on rerun,
 and `<output_dir>/eval.json`, written last, marks the stage finished.
+
+With `use_peft` (and `load_in_4bit`/`load_in_8bit` for QLoRA) a pretrained `model_name_or_path` trains LoRA adapters
+and its score head (peft's SEQ_CLS task keeps the head trainable and saves it with the adapter). The adapter goes to
+`<output_dir>/<kind>/adapter` and is always merged into `<output_dir>/<kind>`: the RL stage scores with a plain
+sequence classifier.
 """
 
 from __future__ import annotations
@@ -22,12 +27,21 @@ from typing import Any
 
 import torch
 from accelerate import PartialState
+from accelerate.utils import is_peft_model
 from datasets import Dataset, load_dataset
-from trl import RewardTrainer
+from trl import ModelConfig, RewardTrainer
 
 from ..configs import R1RewardConfig, RewardModelArguments
 from ..data.preferences import preference_pairs
-from ..models import build_reward_model, load_tokenizer, resolve_model_path
+from ..models import (
+    ADAPTER_DIR,
+    build_reward_model,
+    load_tokenizer,
+    lora_config,
+    quantization_kwargs,
+    resolve_model_path,
+    save_lora,
+)
 from ..models.loading import _hub_error
 from ..report import update_report
 from ..rewards.reward_model import RewardModelReward
@@ -35,12 +49,12 @@ from ..templates import get_template
 from ..trainers import EVAL_FILE, finish_stage, train_resumable
 from .common import parse_recipe
 
-__all__ = ["SCOPES", "SUMMARY_FIELDS", "main", "pair_accuracy"]
+__all__ = ["SCOPES", "SUMMARY_FIELDS", "check_recipe", "main", "pair_accuracy"]
 
 logger = logging.getLogger(__name__)
 
 # What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (RewardModelArguments, R1RewardConfig)
+RECIPE_TYPES = (RewardModelArguments, R1RewardConfig, ModelConfig)
 
 # What each reward model reads of a response, here and in the RL stage (`RewardModelReward(path, scope=...)`).
 SCOPES = {"helpfulness": "summary", "harmlessness": "full"}
@@ -55,6 +69,8 @@ SUMMARY_FIELDS = (
 )
 # Per-pair fields of the synthetic data that pair accuracy is also broken down by.
 _GROUPS = ("rejected_type", "lang")
+# TRL's default (CAUSAL_LM, which it means for policies) is trained as SEQ_CLS here; anything else is refused.
+_LORA_TASK_TYPES = ("CAUSAL_LM", "SEQ_CLS")
 
 
 def _conversations(row: dict[str, Any], i: int, name: str) -> dict[str, Any]:
@@ -172,8 +188,64 @@ def _reward(path: str, kind: str, rm_args: RewardModelArguments, args: R1RewardC
     )
 
 
+def check_recipe(rm_args: RewardModelArguments, config: R1RewardConfig, model_args: ModelConfig) -> None:
+    """The rules that span the recipe's parts, one line each (also checked by `--dry-run`)."""
+    if rm_args.tokenizer_name_or_path is None and model_args.model_name_or_path is None:
+        raise ValueError(
+            "set tokenizer_name_or_path (the fresh tiny reward model is sized to it) or model_name_or_path"
+        )
+    if model_args.use_peft and model_args.model_name_or_path is None:
+        raise ValueError(
+            "use_peft needs a pretrained model_name_or_path: the fresh tiny reward model has no weights worth adapting"
+        )
+    if model_args.use_peft and model_args.lora_task_type not in _LORA_TASK_TYPES:
+        raise ValueError(f"lora_task_type {model_args.lora_task_type!r}: a reward model trains as SEQ_CLS")
+    lora_config(_as_classifier(model_args))  # the LoRA/QLoRA switch combinations that cannot train
+    if (model_args.load_in_4bit or model_args.load_in_8bit) and model_args.dtype != "bfloat16":
+        # RewardTrainer casts a quantized model's trainable weights, the score head among them, to bf16; the
+        # hidden states reaching the head must be bf16 too.
+        raise ValueError(f"QLoRA reward models need dtype: bfloat16 (got {model_args.dtype!r})")
+
+
+def _as_classifier(model_args: ModelConfig) -> ModelConfig:
+    # TRL's ModelConfig defaults to CAUSAL_LM; as SEQ_CLS, peft trains and saves the score head with the adapter.
+    model_args = copy.copy(model_args)
+    model_args.lora_task_type = "SEQ_CLS"
+    return model_args
+
+
+def _model_init_kwargs(model_args: ModelConfig, config: R1RewardConfig) -> dict[str, Any]:
+    """How RewardTrainer loads a pretrained `model_name_or_path`: the recipe's dtype, revision, attention and
+    quantization on top of any `model_init_kwargs` the recipe gives."""
+    kwargs: dict[str, Any] = dict(config.model_init_kwargs or {})
+    if model_args.dtype not in (None, "auto"):
+        kwargs["dtype"] = model_args.dtype
+    if model_args.model_revision not in (None, "main"):
+        kwargs["revision"] = model_args.model_revision
+    if model_args.attn_implementation:
+        kwargs["attn_implementation"] = model_args.attn_implementation
+    return {**kwargs, **quantization_kwargs(model_args, config)}
+
+
+def _save_scorer(model: Any, tokenizer: Any, folder: str) -> bool:
+    """`model` as a folder `RewardModelReward` can load: a LoRA model merged into its base (the layout a LoRA stage
+    leaves, `r1_trl.models.lora`). False when it cannot be merged (a base stored quantized; logged there)."""
+    if not is_peft_model(model):
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        return True
+    model.save_pretrained(str(Path(folder) / ADAPTER_DIR))
+    return save_lora(model, tokenizer, folder, merge=True)
+
+
 def _train_one(
-    kind: str, train: list, test: list, rm_args: RewardModelArguments, config: R1RewardConfig, stage: str
+    kind: str,
+    train: list,
+    test: list,
+    rm_args: RewardModelArguments,
+    config: R1RewardConfig,
+    model_args: ModelConfig,
+    stage: str,
 ) -> dict[str, Any]:
     started = time.time()
     args = copy.deepcopy(config)
@@ -181,22 +253,27 @@ def _train_one(
     if args.push_to_hub:
         # Two models cannot share one Hub repo; without hub_model_id the repo would be named after the folder.
         args.hub_model_id = f"{config.hub_model_id or Path(config.output_dir).name}-{kind}"
-    tokenizer = load_tokenizer(rm_args.tokenizer_name_or_path or rm_args.model_name_or_path, args.trust_remote_code)
+    model_name = model_args.model_name_or_path
+    tokenizer = load_tokenizer(rm_args.tokenizer_name_or_path or model_name, args.trust_remote_code)
     if not getattr(tokenizer, "chat_template", None) and not args.chat_template_path:
         raise ValueError(
-            f"tokenizer {rm_args.tokenizer_name_or_path or rm_args.model_name_or_path!r} has no chat template; the "
+            f"tokenizer {rm_args.tokenizer_name_or_path or model_name!r} has no chat template; the "
             "reward models are trained and scored on chat-rendered pairs (set chat_template_path)"
         )
-    if rm_args.model_name_or_path is None:
+    if model_name is None:
         model: Any = build_reward_model(tokenizer, seed=args.seed)
     else:
-        model = resolve_model_path(rm_args.model_name_or_path)
+        model = resolve_model_path(model_name)
+        args.model_init_kwargs = _model_init_kwargs(model_args, args)
+    peft_config = lora_config(_as_classifier(model_args))
     columns = ["chosen", "rejected"] + (["margin"] if all("margin" in r for r in train) else [])
     dataset = Dataset.from_list([{c: r[c] for c in columns} for r in train])
     try:
-        trainer = RewardTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
+        trainer = RewardTrainer(
+            model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config
+        )
     except OSError as err:  # a Hub id that cannot be served
-        raise _hub_error(rm_args.model_name_or_path or "", err) from err
+        raise _hub_error(model_name or "", err) from err
     num_train = len(trainer.train_dataset)
     if num_train < len(train):
         logger.warning(
@@ -208,9 +285,8 @@ def _train_one(
     if rm_args.eval_untrained and trainer.accelerator.is_main_process:
         # The weights training starts from (a checkpoint to resume from is only loaded by train()).
         with tempfile.TemporaryDirectory() as tmp:
-            trainer.accelerator.unwrap_model(trainer.model).save_pretrained(tmp)
-            trainer.processing_class.save_pretrained(tmp)
-            untrained = pair_accuracy(_reward(tmp, kind, rm_args, args), test)["pair_accuracy"]
+            if _save_scorer(trainer.accelerator.unwrap_model(trainer.model), trainer.processing_class, tmp):
+                untrained = pair_accuracy(_reward(tmp, kind, rm_args, args), test)["pair_accuracy"]
     trainer.accelerator.wait_for_everyone()
 
     train_started = time.time()
@@ -240,7 +316,8 @@ def _train_one(
 
 
 def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
-    rm_args, config = parse_recipe(RECIPE_TYPES, argv)
+    rm_args, config, model_args = parse_recipe(RECIPE_TYPES, argv)
+    check_recipe(rm_args, config, model_args)
     started = time.time()
     out = Path(config.output_dir)
     # All the data first: a bad second dataset should fail before the first model has trained for an hour.
@@ -258,7 +335,7 @@ def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
                 logger.info("%s: %s exists; skipping", kind, done)
                 results[kind] = json.loads(done.read_text())
                 continue
-            results[kind] = _train_one(kind, *pairs[kind], rm_args, config, stage)
+            results[kind] = _train_one(kind, *pairs[kind], rm_args, config, model_args, stage)
     finally:
         # The pipeline runs later stages in this process; they keep their own thread count.
         torch.set_num_threads(threads)
