@@ -1,19 +1,24 @@
-"""One way to sample n answers per prompt, batched, with a progress bar.
+"""One way to sample n answers per prompt, batched, with a progress bar: with transformers, or with vLLM.
 
 Evaluation, cold-start data, rejection sampling and distillation traces all sample through here, so they decode
-exactly as GRPOTrainer does (special tokens skipped) and agree on what a completion is.
+exactly as GRPOTrainer does (special tokens skipped) and agree on what a completion is. `sample_completions` takes
+a transformers model or a `VllmEngine`; callers never branch on the backend.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-__all__ = ["Completion", "SamplingSettings", "sample_completions"]
+__all__ = ["Completion", "SamplingSettings", "VllmEngine", "import_vllm", "sample_completions"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +46,112 @@ def _render(prompt: str | list[dict], tokenizer: PreTrainedTokenizerBase) -> str
     return tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
 
 
-@torch.no_grad()
+def import_vllm(what: str) -> ModuleType:
+    """The `vllm` module, or a one-line error naming the setting (`what`) that asked for it."""
+    try:
+        return importlib.import_module("vllm")
+    except ImportError:
+        raise ValueError(
+            f"{what}: vLLM is not installed; pip install vllm (see README, Scaling up) or use the transformers backend"
+        ) from None
+
+
+class VllmEngine:
+    """One model loaded in `vllm.LLM`, sampled by `sample_completions` like a transformers model.
+
+    vLLM schedules its own batches, so `SamplingSettings.batch_size` does not apply. Chat prompts are rendered with
+    the tokenizer vLLM loaded from the model path, as the transformers backend renders them with the one it is given.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        seed: int = 0,
+        trust_remote_code: bool = False,
+        gpu_memory_utilization: float = 0.9,
+        max_model_len: int | None = None,
+    ):
+        self.vllm = import_vllm("vllm backend")
+        self.model = str(model)
+        kwargs: dict[str, Any] = {}
+        if max_model_len is not None:
+            kwargs["max_model_len"] = max_model_len
+        # vLLM refuses to start unless its share of the GPU is free, and blocks torch still caches count as taken.
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        self.llm = self.vllm.LLM(
+            model=self.model,
+            seed=seed,
+            trust_remote_code=trust_remote_code,
+            gpu_memory_utilization=gpu_memory_utilization,
+            **kwargs,
+        )
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def sample(
+        self, prompts: list[str | list[dict]], settings: SamplingSettings, desc: str = "sampling"
+    ) -> list[list[Completion]]:
+        """`settings.n` completions for each prompt, in prompt order; what `sample_completions` returns."""
+        texts = [_render(p, self.tokenizer) for p in prompts]
+        greedy = settings.temperature <= 0
+        # top_k is left at vLLM's default, which is off, as the transformers backend turns it off.
+        common = {"max_tokens": settings.max_new_tokens, "seed": settings.seed}
+        if greedy:
+            # Some vLLM releases refuse n > 1 without sampling; n greedy answers are n copies of one request.
+            params = self.vllm.SamplingParams(n=1, temperature=0.0, top_p=1.0, **common)
+            texts = [t for t in texts for _ in range(settings.n)]
+        else:
+            params = self.vllm.SamplingParams(
+                n=settings.n, temperature=settings.temperature, top_p=settings.top_p, **common
+            )
+        logger.info("%s: %d prompts x %d samples with vLLM (%s)", desc, len(prompts), settings.n, self.model)
+        outputs = self.llm.generate(texts, params, use_tqdm=logger.isEnabledFor(logging.INFO))
+        if len(outputs) != len(texts):
+            raise RuntimeError(f"vLLM returned {len(outputs)} outputs for {len(texts)} prompts")
+        # vLLM's token_ids end with the end-of-sequence token when it stopped there, as the transformers count does.
+        flat = [
+            [Completion(o.text, len(o.token_ids), truncated=o.finish_reason == "length") for o in out.outputs]
+            for out in outputs
+        ]
+        if greedy:
+            flat = [[c for group in flat[i : i + settings.n] for c in group] for i in range(0, len(flat), settings.n)]
+        if any(len(group) != settings.n for group in flat):
+            raise RuntimeError(f"vLLM returned a number of samples other than n={settings.n} for a prompt")
+        return flat
+
+    def close(self) -> None:
+        """Free the engine's GPU memory for whatever runs next in this process."""
+        self.llm = None
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
 def sample_completions(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
+    model: PreTrainedModel | VllmEngine,
+    tokenizer: PreTrainedTokenizerBase | None,
     prompts: list[str | list[dict]],
     settings: SamplingSettings,
     desc: str = "sampling",
 ) -> list[list[Completion]]:
-    """`settings.n` sampled completions for each prompt (plain text, or a chat rendered with its template)."""
+    """`settings.n` sampled completions for each prompt (plain text, or a chat rendered with its template), from a
+    transformers model (with its `tokenizer`) or a `VllmEngine` (which brings its own). Temperature 0 is greedy."""
+    if isinstance(model, VllmEngine):
+        return model.sample(prompts, settings, desc)
+    if tokenizer is None:
+        raise ValueError("sample_completions: a transformers model needs its tokenizer")
+    return _sample_transformers(model, tokenizer, prompts, settings, desc)
+
+
+@torch.no_grad()
+def _sample_transformers(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str | list[dict]],
+    settings: SamplingSettings,
+    desc: str,
+) -> list[list[Completion]]:
     texts = [_render(p, tokenizer) for p in prompts]
     jobs = [(i, texts[i]) for i in range(len(texts)) for _ in range(settings.n)]
     # Similar lengths together waste less padding; the result is put back in prompt order below.
@@ -86,7 +188,9 @@ def sample_completions(
                             n = pos + 1
                             break
                     ended = any(t in eos_ids for t in ids[:n])
-                    text = tokenizer.decode(ids[:n], skip_special_tokens=True)
+                    # The stop token counts but is not text, as in vLLM: an end token that is not a special token
+                    # (one from generation_config's list) would otherwise be rendered by one backend only.
+                    text = tokenizer.decode(ids[: n - 1] if ended else ids[:n], skip_special_tokens=True)
                     out[i].append(Completion(text, n, truncated=not ended))
                 bar.update(len(batch))
     finally:

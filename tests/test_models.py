@@ -44,3 +44,15 @@ def test_tiny_moe_is_a_real_moe_and_reloads_bit_identically(tiny_model_dir):
         assert torch.equal(a, b), k
     x = torch.tensor([[1, 2, 3, 4]])
     assert torch.equal(model(x).logits, again(x).logits)
+
+
+def test_models_that_only_sample_go_to_the_process_device(tiny_model_dir, monkeypatch):
+    import accelerate
+
+    from r1_trl.models import load_for_generation
+
+    # On a GPU machine PartialState().device is this rank's GPU; "meta" stands in for it here.
+    monkeypatch.setattr(accelerate, "PartialState", lambda: type("State", (), {"device": torch.device("meta")})())
+    model = load_for_generation(str(tiny_model_dir))
+    assert model.device.type == "meta"
+    assert model.dtype == AutoModelForCausalLM.from_pretrained(tiny_model_dir).dtype

@@ -162,7 +162,23 @@ class R1ScriptArguments(ScriptArguments):
     eval_temperature: float = field(default=0.6, metadata={"help": "Evaluation sampling temperature (paper: 0.6)."})
     eval_top_p: float = field(default=0.95, metadata={"help": "Evaluation nucleus top-p (paper: 0.95)."})
     eval_max_tokens: int = field(default=96, metadata={"help": "Evaluation: most new tokens per sample."})
-    eval_generation_batch: int = field(default=256, metadata={"help": "Evaluation: sequences generated at once."})
+    eval_generation_batch: int = field(
+        default=256, metadata={"help": "Evaluation: sequences generated at once (transformers backend)."}
+    )
+    eval_backend: str = field(
+        default="transformers",
+        metadata={
+            "help": "Evaluation sampling backend: `transformers`, or `vllm` (needs vLLM installed), which loads the "
+            "model the stage saved (or `r1-trl eval --model`) into vLLM."
+        },
+    )
+    eval_vllm_gpu_memory_utilization: float = field(
+        default=0.3,
+        metadata={
+            "help": "eval_backend vllm: share of GPU memory vLLM may take. In-stage evaluation runs after training "
+            "in the same process, whose model and optimizer still hold GPU memory; raise it for `r1-trl eval`."
+        },
+    )
     eval_after_training: bool = field(default=True, metadata={"help": "Evaluate the saved model at the end."})
     report_path: str | None = field(
         default=None, metadata={"help": "JSON report to add this stage's evaluation to (None: no report)."}
@@ -202,6 +218,12 @@ class R1ScriptArguments(ScriptArguments):
             raise ValueError(f"eval_k must be at least 1, got {self.eval_k}")
         if not 0 < self.eval_top_p <= 1:
             raise ValueError(f"eval_top_p must be in (0, 1], got {self.eval_top_p}")
+        if self.eval_backend not in ("transformers", "vllm"):
+            raise ValueError(f"eval_backend must be transformers or vllm, got {self.eval_backend!r}")
+        if not 0 < self.eval_vllm_gpu_memory_utilization <= 1:
+            raise ValueError(
+                f"eval_vllm_gpu_memory_utilization must be in (0, 1], got {self.eval_vllm_gpu_memory_utilization}"
+            )
 
     REWARD_PARAM_FIELDS = (
         "cosine_min_value_wrong",

@@ -43,11 +43,11 @@ class ModelRefiner:
 
     def __call__(self, completion: str, row: dict) -> str | None:
         from ..generation import SamplingSettings, sample_completions
-        from ..models import load_causal_lm, load_tokenizer
+        from ..models import load_for_generation, load_tokenizer
 
         if self._model is None:
             self._tokenizer = load_tokenizer(self.model_name_or_path, self.trust_remote_code)
-            self._model = load_causal_lm(self.model_name_or_path, self.trust_remote_code)
+            self._model = load_for_generation(self.model_name_or_path, self.trust_remote_code)
         sep = self.response_format.separator
         prompt = REWRITE_PROMPT.format(
             language=LANGUAGE_NAMES.get(row.get("lang") or "en", "English"),

@@ -1,6 +1,13 @@
 """Tokenizer builder, tiny model presets, guarded loading, and LoRA/QLoRA from recipe switches."""
 
-from .loading import ADAPTER_DIR, load_causal_lm, load_sequence_classifier, load_tokenizer, resolve_model_path
+from .loading import (
+    ADAPTER_DIR,
+    load_causal_lm,
+    load_for_generation,
+    load_sequence_classifier,
+    load_tokenizer,
+    resolve_model_path,
+)
 from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
 from .tiny import PRESETS, build_config, build_model, build_reward_model
 from .tokenizer import REASONING_TAGS, SPECIAL_TOKENS, build_tokenizer
@@ -16,6 +23,7 @@ __all__ = [
     "build_tokenizer",
     "check_lora_args",
     "load_causal_lm",
+    "load_for_generation",
     "load_sequence_classifier",
     "load_tokenizer",
     "lora_config",

@@ -13,7 +13,14 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-__all__ = ["ADAPTER_DIR", "load_causal_lm", "load_sequence_classifier", "load_tokenizer", "resolve_model_path"]
+__all__ = [
+    "ADAPTER_DIR",
+    "load_causal_lm",
+    "load_for_generation",
+    "load_sequence_classifier",
+    "load_tokenizer",
+    "resolve_model_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +73,15 @@ def _load(auto_class: Any, name: str, trust_remote_code: bool, **kwargs: Any):
 
 def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):
     return _load(AutoModelForCausalLM, name, trust_remote_code, **kwargs)
+
+
+def load_for_generation(name: str, trust_remote_code: bool = False):
+    """A model that only samples (evaluation, cold-start data, rejection sampling, rewriting): in its saved dtype, on
+    this process's accelerator (its own GPU under `accelerate launch`), not on the CPU where `from_pretrained` puts
+    it."""
+    from accelerate import PartialState
+
+    return load_causal_lm(name, trust_remote_code, dtype="auto").to(PartialState().device)
 
 
 def load_sequence_classifier(name: str, trust_remote_code: bool = False, **kwargs: Any):

@@ -51,8 +51,13 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
     trainer = R1SFTTrainer(
         model=model, args=training_args, train_dataset=Dataset.from_dict({"text": docs}), processing_class=tokenizer
     )
+    # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
+    evaluator = (
+        make_evaluator(script_args, tokenizer, model_dir=training_args.output_dir)
+        if script_args.eval_after_training
+        else None
+    )
     train_resumable(trainer)
-    evaluator = make_evaluator(script_args, tokenizer) if script_args.eval_after_training else None
     return finish_stage(
         trainer,
         stage,

@@ -36,7 +36,7 @@ from ..data.cold_start import (
 )
 from ..data.refine import RuleBasedRefiner
 from ..generation import SamplingSettings, sample_completions
-from ..models import load_causal_lm, load_tokenizer
+from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import get_template
 from ..trainers.hub import push_dataset
@@ -98,7 +98,7 @@ class _Generator:
     def __init__(self, path: str, cs: ColdStartArguments, trust_remote_code: bool):
         self.path = path
         self.tokenizer = load_tokenizer(path, trust_remote_code)
-        self.model = load_causal_lm(path, trust_remote_code)
+        self.model = load_for_generation(path, trust_remote_code)
         self.settings = SamplingSettings(
             n=cs.samples_per_prompt,
             temperature=cs.temperature,

@@ -18,7 +18,7 @@ from ..configs import R1ScriptArguments, R1SFTConfig
 from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
-from .common import make_evaluator, parse_recipe
+from .common import check_lora_eval, make_evaluator, parse_recipe
 
 __all__ = ["load_sft_data", "main", "run_sft"]
 
@@ -50,6 +50,7 @@ def run_sft(stage: str, argv: Sequence[str]) -> dict:
     if not script_args.sft_dataset:
         raise ValueError(f"{stage}: sft_dataset is required (the cold_start_data output, a jsonl file or Hub id)")
     peft_config = lora_config(model_args)
+    check_lora_eval(script_args, model_args)
     started = time.time()
     # The data first: a wrong path should fail before a large model is loaded.
     train = load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
@@ -70,10 +71,17 @@ def run_sft(stage: str, argv: Sequence[str]) -> dict:
         peft_config=peft_config,
         callbacks=hub_callbacks(script_args, training_args),
     )
-    train_resumable(trainer)
+    # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
     evaluator = None
     if script_args.eval_after_training:
-        evaluator = make_evaluator(script_args, tokenizer, chat=script_args.chat_format)
+        evaluator = make_evaluator(
+            script_args,
+            tokenizer,
+            chat=script_args.chat_format,
+            model_dir=training_args.output_dir,
+            trust_remote_code=remote,
+        )
+    train_resumable(trainer)
     return finish_stage(
         trainer,
         stage,

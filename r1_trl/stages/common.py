@@ -10,16 +10,25 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
 import yaml
 from trl import TrlParser
 
 from ..configs import R1ScriptArguments
 from ..data import load_general_prompts, load_prompts
 from ..eval import evaluate
-from ..generation import SamplingSettings
+from ..generation import SamplingSettings, VllmEngine, import_vllm
+from ..models import load_causal_lm
 from ..templates import get_template
 
-__all__ = ["eval_settings", "make_evaluator", "make_general_scorer", "parse_recipe", "read_yaml_mapping"]
+__all__ = [
+    "check_lora_eval",
+    "eval_settings",
+    "make_evaluator",
+    "make_general_scorer",
+    "parse_recipe",
+    "read_yaml_mapping",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +95,21 @@ def make_evaluator(
     chat: bool = False,
     prefix: str = "",
     general: Callable[[Any], dict[str, Any]] | None = None,
+    model_dir: str | None = None,
+    trust_remote_code: bool = False,
 ) -> Callable[[Any], dict[str, Any]]:
     """A function of the model that evaluates it on the recipe's held-out prompts (and its general prompts, with
-    `general` or the scorer the recipe asks for)."""
+    `general` or the scorer the recipe asks for).
+
+    With `eval_backend: vllm` the function ignores the model it is given and evaluates the one saved in `model_dir`
+    through vLLM instead; stages save before they evaluate, so that is the trained model. vLLM is checked here, so
+    a stage that builds its evaluator before training fails in seconds rather than after it.
+    """
+    vllm = args.eval_backend == "vllm"
+    if vllm:
+        if model_dir is None:
+            raise ValueError("eval_backend vllm needs the saved model's folder to load; this caller gave none")
+        import_vllm("eval_backend vllm")
     test = load_prompts(args, "test")
     if args.eval_prompts is not None:
         test = test.select(range(min(args.eval_prompts, len(test))))
@@ -96,13 +117,76 @@ def make_evaluator(
 
     general = general or make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
 
-    def run(model: Any) -> dict[str, Any]:
+    def score(model: Any) -> dict[str, Any]:
         result = evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)
         if general is not None:
             result["general"] = general(model)
         return result
 
+    def run(model: Any) -> dict[str, Any]:
+        if not vllm:
+            if model is None or _has_whole_weights(model):
+                return score(model)
+            whole = _load_saved(model, model_dir, trust_remote_code)
+            try:
+                return score(whole)
+            finally:
+                del whole
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+        engine = _eval_engine(args, model_dir, trust_remote_code)
+        try:
+            result = score(engine)
+        finally:
+            engine.close()
+        # Same settings, different sampler: the backend goes with the settings the numbers depend on.
+        result["sampling"] = {**result["sampling"], "backend": "vllm"}
+        return result
+
     return run
+
+
+def _has_whole_weights(model: Any) -> bool:
+    """False under ZeRO-3 or FSDP, where each rank holds only a shard of every weight and cannot generate alone."""
+    from torch.distributed.tensor import DTensor
+
+    return not any(
+        isinstance(p, DTensor) or hasattr(p, "ds_numel") or getattr(p, "_is_flat_param", False) or p.numel() == 0
+        for p in model.parameters()
+    )
+
+
+def _load_saved(model: Any, model_dir: str | None, trust_remote_code: bool) -> Any:
+    """The whole model the stage saved (ZeRO-3 gathers 16-bit weights and FSDP a full state dict on save), on the
+    device the sharded one trains on, for rank 0 to evaluate alone."""
+    if model_dir is None:
+        raise ValueError("the trained model is sharded (ZeRO-3 or FSDP) and no saved folder was given to evaluate")
+    device = next(model.parameters()).device
+    logger.info("the trained model is sharded (ZeRO-3 or FSDP); evaluating the saved %s on %s", model_dir, device)
+    return load_causal_lm(model_dir, trust_remote_code, dtype="auto").to(device)
+
+
+def check_lora_eval(args: R1ScriptArguments, model_args: Any) -> None:
+    """Refuse, before training, an in-stage evaluation that needs a merged model a LoRA stage will not write."""
+    if args.eval_after_training and args.eval_backend == "vllm" and model_args.use_peft and not args.merge_lora:
+        raise ValueError(
+            "eval_backend vllm evaluates the merged model the stage saves, and merge_lora is false; set "
+            "merge_lora: true or eval_backend: transformers"
+        )
+
+
+def _eval_engine(args: R1ScriptArguments, model_dir: str, trust_remote_code: bool) -> VllmEngine:
+    if os.path.isdir(model_dir) and not os.path.isfile(os.path.join(model_dir, "config.json")):
+        raise ValueError(
+            f"eval_backend vllm loads the saved model from {model_dir}, which has no config.json (a LoRA stage with "
+            "merge_lora: false saves only its adapter); set merge_lora: true or eval_backend: transformers"
+        )
+    return VllmEngine(
+        model_dir,
+        seed=eval_settings(args).seed,
+        trust_remote_code=trust_remote_code,
+        gpu_memory_utilization=args.eval_vllm_gpu_memory_utilization,
+    )
 
 
 def make_general_scorer(

@@ -27,7 +27,7 @@ from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.budget import BUDGET_KEY
 from ..trainers.run import EVAL_FILE
 from .cold_start_sft import load_sft_data
-from .common import make_evaluator, parse_recipe
+from .common import check_lora_eval, make_evaluator, parse_recipe
 from .rejection_sampling import DATA_FILE, build_sampled_set
 
 __all__ = ["TRACES_DIR", "check_student", "count_parameters", "is_dense", "main"]
@@ -149,6 +149,7 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
     # The student is checked before any trace is generated: a wrong student should fail in seconds, not after.
     tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
     peft_config = lora_config(model_args)
+    check_lora_eval(script_args, model_args)
     model = load_causal_lm(
         model_args.model_name_or_path,
         remote,
@@ -156,6 +157,16 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
         **quantization_kwargs(model_args, training_args),
     )
     sizes = check_student(model, teacher_parameters, da)
+    # Built before traces and training: an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
+    evaluator = None
+    if script_args.eval_after_training:
+        evaluator = make_evaluator(
+            script_args,
+            tokenizer,
+            chat=script_args.chat_format,
+            model_dir=training_args.output_dir,
+            trust_remote_code=remote,
+        )
     if da.traces_dataset:
         data_path, trace_stats = da.traces_dataset, {}
     else:
@@ -181,9 +192,6 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
         "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
         "student_base_pass@1": base_eval.get("pass@1"),
     }
-    evaluator = None
-    if script_args.eval_after_training:
-        evaluator = make_evaluator(script_args, tokenizer, chat=script_args.chat_format)
     return finish_stage(
         trainer,
         stage,

@@ -24,7 +24,7 @@ import yaml
 from ..configs.training import assume_processes
 from ..templates import get_template, prefilled_prefix
 from . import STAGES
-from .common import parse_recipe, read_yaml_mapping
+from .common import check_lora_eval, parse_recipe, read_yaml_mapping
 
 __all__ = ["check_tokenizer", "dry_run", "recipe_types"]
 
@@ -181,6 +181,8 @@ def dry_run(stage: str, argv: Sequence[str]) -> dict[str, Any]:
     if stage_check is not None:
         stage_check(*parsed)
         checks.append("the stage's own cross-field rules hold")
+    if script_args is not None and model_args is not None:
+        check_lora_eval(script_args, model_args)
     if script_args is not None and training_args is not None:
         checks += _check_rewards(script_args, training_args)
         checks += _tokenizer_checks(script_args, training_args, model_args)

@@ -11,7 +11,7 @@ from pathlib import Path
 from trl import ModelConfig
 
 from ..configs import BaseModelArguments, R1GRPOConfig, R1ScriptArguments, R1SFTConfig
-from ..models import load_causal_lm, load_tokenizer
+from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import get_template, prefilled_prefix
 from .common import make_evaluator, parse_recipe
@@ -32,7 +32,8 @@ def main(argv: Sequence[str]) -> dict:
     known, rest = own.parse_known_args(list(argv))
     (script_args,) = parse_recipe((R1ScriptArguments,), rest, foreign=FOREIGN_TYPES)
     tokenizer = load_tokenizer(known.model, known.trust_remote_code)
-    model = load_causal_lm(known.model, known.trust_remote_code)
+    # Under eval_backend vllm the evaluator loads `--model` into vLLM; a transformers copy would only hold memory.
+    model = None if script_args.eval_backend == "vllm" else load_for_generation(known.model, known.trust_remote_code)
     prefix = ""
     if script_args.chat_format:
         template = get_template(script_args.template)
@@ -40,7 +41,15 @@ def main(argv: Sequence[str]) -> dict:
             template.as_conversation("?"), tokenize=False, add_generation_prompt=True
         )
         prefix = prefilled_prefix(rendered, template.response_format)
-    result = make_evaluator(script_args, tokenizer, chat=script_args.chat_format, prefix=prefix)(model)
+    evaluator = make_evaluator(
+        script_args,
+        tokenizer,
+        chat=script_args.chat_format,
+        prefix=prefix,
+        model_dir=known.model,
+        trust_remote_code=known.trust_remote_code,
+    )
+    result = evaluator(model)
     output = Path(known.output) if known.output else Path(known.model) / "eval.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -17,7 +17,7 @@ from ..report import update_report
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
-from .common import make_evaluator, make_general_scorer, parse_recipe
+from .common import check_lora_eval, make_evaluator, make_general_scorer, parse_recipe
 
 __all__ = ["LC_REWARD", "run_grpo"]
 
@@ -57,6 +57,7 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
             f"reward_funcs {script_args.reward_funcs}"
         )
     peft_config = lora_config(model_args)
+    check_lora_eval(script_args, model_args)
     if peft_config is not None and training_args.sync_ref_model and training_args.beta != 0.0:
         raise ValueError(
             "use_peft needs sync_ref_model: false: with LoRA the reference is the base with the adapter off, and "
@@ -96,15 +97,22 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         peft_config=peft_config,
     )
     general = make_general_scorer(script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix)
+    # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
+    evaluator = None
+    if script_args.eval_after_training:
+        evaluator = make_evaluator(
+            script_args,
+            tokenizer,
+            chat=script_args.chat_format,
+            prefix=trainer.prefix,
+            general=general,
+            model_dir=training_args.output_dir,
+            trust_remote_code=remote,
+        )
     if general is not None and script_args.eval_after_training:
         # The start model on the same held-out general prompts: the reward-model scores must rise from here.
         extra["general_before"] = general(trainer.model)
     train_resumable(trainer)
-    evaluator = None
-    if script_args.eval_after_training:
-        evaluator = make_evaluator(
-            script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix, general=general
-        )
     entry = finish_stage(
         trainer,
         stage,

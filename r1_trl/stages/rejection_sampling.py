@@ -10,7 +10,6 @@ up to `keep_per_prompt` answers per prompt, and non-reasoning data is mixed in a
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import time
@@ -23,7 +22,7 @@ from ..data import load_prompts
 from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
 from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_prompt
 from ..data.shards import build_row_shards
-from ..generation import SamplingSettings, sample_completions
+from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_completions
 from ..report import update_report
 from ..templates import Template, get_template, prefilled_prefix
 from ..trainers.hub import push_dataset
@@ -49,12 +48,21 @@ def _conversation(template: Template, row: dict) -> list[dict[str, str]]:
     return template.as_conversation(row["prompt"], row.get("lang"))
 
 
-class _TransformersSampler:
-    """The project's one sampling path (`sample_completions`); the model is loaded on the first unfinished shard,
-    so a rerun whose shards are all finished never loads it."""
+class _Sampler:
+    """The project's one sampling path (`sample_completions`) over a model that `load` returns with its tokenizer.
 
-    def __init__(self, args: R1ScriptArguments, rs: RejectionSamplingArguments, template: Template):
-        self.args, self.rs, self.template = args, rs, template
+    The backends differ only in `load`; prompts, prefilled prefixes, seeds and rows are the same code. The model is
+    loaded on the first unfinished shard, so a rerun whose shards are all finished never loads it.
+    """
+
+    def __init__(
+        self,
+        args: R1ScriptArguments,
+        rs: RejectionSamplingArguments,
+        template: Template,
+        load: Callable[[], tuple[Any, Any]],
+    ):
+        self.args, self.rs, self.template, self.load = args, rs, template, load
         self.model = self.tokenizer = None
 
     def _prompt(self, row: dict) -> tuple[str | list[dict], str]:
@@ -67,10 +75,7 @@ class _TransformersSampler:
 
     def __call__(self, rows: list[dict], shard: int) -> list[list[dict[str, Any]]]:
         if self.model is None:
-            from ..models import load_causal_lm, load_tokenizer
-
-            self.tokenizer = load_tokenizer(self.rs.model_name_or_path, self.rs.trust_remote_code)
-            self.model = load_causal_lm(self.rs.model_name_or_path, self.rs.trust_remote_code)
+            self.model, self.tokenizer = self.load()
         prompts, prefixes = zip(*(self._prompt(r) for r in rows), strict=True)
         settings = SamplingSettings(
             n=self.rs.samples_per_prompt,
@@ -88,59 +93,32 @@ class _TransformersSampler:
         ]
 
 
-class _VllmSampler:
-    """vLLM's `LLM.generate` with `SamplingParams(n=...)`: the same prompts, much faster on a GPU."""
+def _load_transformers(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
+    def load() -> tuple[Any, Any]:
+        from ..models import load_for_generation, load_tokenizer
 
-    def __init__(self, args: R1ScriptArguments, rs: RejectionSamplingArguments, template: Template, vllm: Any):
-        self.args, self.rs, self.template, self.vllm = args, rs, template, vllm
-        self.llm = None
+        tokenizer = load_tokenizer(rs.model_name_or_path, rs.trust_remote_code)
+        return load_for_generation(rs.model_name_or_path, rs.trust_remote_code), tokenizer
 
-    def __call__(self, rows: list[dict], shard: int) -> list[list[dict[str, Any]]]:
-        if self.llm is None:
-            self.llm = self.vllm.LLM(
-                model=self.rs.model_name_or_path, seed=self.rs.seed, trust_remote_code=self.rs.trust_remote_code
-            )
-        tokenizer = self.llm.get_tokenizer()
-        texts, prefixes = [], []
-        for row in rows:
-            if self.args.chat_format:
-                text = tokenizer.apply_chat_template(
-                    _conversation(self.template, row), tokenize=False, add_generation_prompt=True
-                )
-                prefixes.append(prefilled_prefix(text, self.template.response_format))
-            else:
-                text = self.template.format_prompt(row["prompt"], row.get("lang"))
-                prefixes.append("")
-            texts.append(text)
-        params = self.vllm.SamplingParams(
-            n=self.rs.samples_per_prompt,
-            temperature=self.rs.temperature,
-            top_p=self.rs.top_p,
-            max_tokens=self.rs.max_new_tokens,
-            seed=self.rs.seed + shard,
-        )
-        outputs = self.llm.generate(texts, params)
-        return [
-            [
-                {"text": prefix + o.text, "num_tokens": len(o.token_ids), "truncated": o.finish_reason == "length"}
-                for o in out.outputs
-            ]
-            for prefix, out in zip(prefixes, outputs, strict=True)
-        ]
+    return load
+
+
+def _load_vllm(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
+    def load() -> tuple[Any, Any]:
+        engine = VllmEngine(rs.model_name_or_path, seed=rs.seed, trust_remote_code=rs.trust_remote_code)
+        # vLLM's own tokenizer renders the prompts, so the prefilled prefix is read from the same rendering.
+        return engine, engine.tokenizer
+
+    return load
 
 
 def make_sampler(args: R1ScriptArguments, rs: RejectionSamplingArguments) -> Sampler:
     """The sampler for `rs.backend`; `vllm` fails here, before any work, when vLLM is not installed."""
     template = get_template(args.template)
     if rs.backend == "vllm":
-        try:
-            vllm = importlib.import_module("vllm")
-        except ImportError:
-            raise ValueError(
-                "backend vllm: vLLM is not installed; pip install vllm or use backend: transformers"
-            ) from None
-        return _VllmSampler(args, rs, template, vllm)
-    return _TransformersSampler(args, rs, template)
+        import_vllm("backend vllm")
+        return _Sampler(args, rs, template, _load_vllm(rs))
+    return _Sampler(args, rs, template, _load_transformers(rs))
 
 
 def _producer(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler) -> Callable:
