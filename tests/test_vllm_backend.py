@@ -290,7 +290,10 @@ def shard_rows(out: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("chat", [False, True], ids=["plain", "chat"])
-def test_rejection_sampling_rows_are_the_same_through_vllm(tmp_path, fake_vllm, model_dir, chat):
+def test_rejection_sampling_rows_are_the_same_through_vllm(tmp_path, fake_vllm, model_dir, chat, monkeypatch):
+    closed = []
+    close = VllmEngine.close
+    monkeypatch.setattr(VllmEngine, "close", lambda engine: (closed.append(engine.model), close(engine)))
     flag = str(chat).lower()
     assert main(["rejection_sampling", "--config", rs_recipe(tmp_path, model_dir, "hf", chat_format=flag)]) == 0
     assert fake_vllm.LLM.instances == []
@@ -305,6 +308,8 @@ def test_rejection_sampling_rows_are_the_same_through_vllm(tmp_path, fake_vllm, 
     (llm,) = fake_vllm.LLM.instances
     # One engine for every shard, the recipe's seed, and one sampling seed per shard.
     assert llm.seed == 5 and [params.seed for _, params in llm.calls] == [5, 6]
+    # Released once sampled: distillation trains its student in the same process next.
+    assert closed == [str(model_dir)]
 
 
 # ---------------------------------------------------------------------------------------------------------------

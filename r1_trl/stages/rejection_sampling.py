@@ -10,12 +10,15 @@ up to `keep_per_prompt` answers per prompt, and non-reasoning data is mixed in a
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import torch
 
 from ..configs import R1ScriptArguments, RejectionSamplingArguments
 from ..data import load_prompts
@@ -91,6 +94,14 @@ class _Sampler:
             [{"text": prefix + c.text, "num_tokens": c.num_tokens, "truncated": c.truncated} for c in group]
             for prefix, group in zip(prefixes, groups, strict=True)
         ]
+
+    def close(self) -> None:
+        if isinstance(self.model, VllmEngine):
+            self.model.close()
+        self.model = self.tokenizer = None
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
 
 def _load_transformers(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
@@ -185,6 +196,7 @@ def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, s
     out.mkdir(parents=True, exist_ok=True)
     # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
     (out / EVAL_FILE).unlink(missing_ok=True)
+    own_sampler = sampler is None
     sampler = sampler or make_sampler(args, rs)
     template = get_template(args.template)
     prompts = load_prompts(args, "train")
@@ -196,9 +208,15 @@ def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, s
         logger.warning(
             "rejection sampling: only %d training prompts, fewer than num_prompts=%d", len(jobs), rs.num_prompts
         )
-    samples, shard_info = build_row_shards(
-        out / "shards", SHARD_NAME, jobs, _producer(args, rs, sampler), rs.shard_size, _settings(rs, args)
-    )
+    try:
+        samples, shard_info = build_row_shards(
+            out / "shards", SHARD_NAME, jobs, _producer(args, rs, sampler), rs.shard_size, _settings(rs, args)
+        )
+    finally:
+        close = getattr(sampler, "close", None) if own_sampler else None
+        if close is not None:
+            # Distillation trains a student in this process next; the teacher must not keep its GPU memory.
+            close()
     passed, counts = apply_filters(
         samples, language_threshold=rs.language_threshold, max_paragraph_chars=rs.max_paragraph_chars
     )
