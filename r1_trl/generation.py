@@ -7,7 +7,6 @@ a transformers model or a `VllmEngine`; callers never branch on the backend.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import torch
+from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -77,9 +77,7 @@ class VllmEngine:
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
         # vLLM refuses to start unless its share of the GPU is free, and blocks torch still caches count as taken.
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        clear_device_cache(garbage_collection=True)
         self.llm = self.vllm.LLM(
             model=self.model,
             seed=seed,
@@ -123,9 +121,7 @@ class VllmEngine:
     def close(self) -> None:
         """Free the engine's GPU memory for whatever runs next in this process."""
         self.llm = None
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        clear_device_cache(garbage_collection=True)
 
 
 def sample_completions(

@@ -10,15 +10,15 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import torch
 import yaml
+from accelerate.utils.memory import clear_device_cache
 from trl import TrlParser
 
 from ..configs import R1ScriptArguments
 from ..data import load_general_prompts, load_prompts
 from ..eval import evaluate
 from ..generation import SamplingSettings, VllmEngine, import_vllm
-from ..models import load_causal_lm
+from ..models import load_for_generation
 from ..templates import get_template
 
 __all__ = [
@@ -125,15 +125,14 @@ def make_evaluator(
 
     def run(model: Any) -> dict[str, Any]:
         if not vllm:
-            if model is None or _has_whole_weights(model):
+            if _has_whole_weights(model):
                 return score(model)
-            whole = _load_saved(model, model_dir, trust_remote_code)
+            whole = _load_saved(model_dir, trust_remote_code)
             try:
                 return score(whole)
             finally:
                 del whole
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
+                clear_device_cache(garbage_collection=True)
         engine = _eval_engine(args, model_dir, trust_remote_code)
         try:
             result = score(engine)
@@ -156,14 +155,13 @@ def _has_whole_weights(model: Any) -> bool:
     )
 
 
-def _load_saved(model: Any, model_dir: str | None, trust_remote_code: bool) -> Any:
-    """The whole model the stage saved (ZeRO-3 gathers 16-bit weights and FSDP a full state dict on save), on the
-    device the sharded one trains on, for rank 0 to evaluate alone."""
+def _load_saved(model_dir: str | None, trust_remote_code: bool) -> Any:
+    """The whole model the stage saved (ZeRO-3 gathers 16-bit weights and FSDP a full state dict on save), for rank 0
+    to evaluate alone on its own device."""
     if model_dir is None:
         raise ValueError("the trained model is sharded (ZeRO-3 or FSDP) and no saved folder was given to evaluate")
-    device = next(model.parameters()).device
-    logger.info("the trained model is sharded (ZeRO-3 or FSDP); evaluating the saved %s on %s", model_dir, device)
-    return load_causal_lm(model_dir, trust_remote_code, dtype="auto").to(device)
+    logger.info("the trained model is sharded (ZeRO-3 or FSDP); evaluating the saved %s", model_dir)
+    return load_for_generation(model_dir, trust_remote_code)
 
 
 def check_lora_eval(args: R1ScriptArguments, model_args: Any) -> None:

@@ -10,7 +10,6 @@ up to `keep_per_prompt` answers per prompt, and non-reasoning data is mixed in a
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import logging
 import time
@@ -18,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
+from accelerate.utils.memory import clear_device_cache
 
 from ..configs import R1ScriptArguments, RejectionSamplingArguments
 from ..data import load_prompts
@@ -99,9 +98,7 @@ class _Sampler:
         if isinstance(self.model, VllmEngine):
             self.model.close()
         self.model = self.tokenizer = None
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        clear_device_cache(garbage_collection=True)
 
 
 def _load_transformers(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
