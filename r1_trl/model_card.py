@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-__all__ = ["GRPO_KEYS", "model_card"]
+from huggingface_hub import ModelCard, ModelCardData
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
+
+from .report import EVAL_METRICS
+
+__all__ = ["GRPO_KEYS", "is_hub_id", "model_card"]
 
 # The GRPO values a reader needs to compare a run with the paper's (β, G, clip, temperature, lr, loss, lengths).
 GRPO_KEYS = (
@@ -23,7 +31,18 @@ GRPO_KEYS = (
     "sync_ref_model",
     "ref_model_sync_steps",
 )
-EVAL_KEYS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "language_consistency", "mean_length")
+
+
+def is_hub_id(name: str | None) -> bool:
+    """Whether `name` names a Hub repo: spelled as one (`name` or `org/name`) and not a path that exists here, which
+    `from_pretrained` would load instead of the Hub's repo."""
+    if not name or os.path.exists(os.path.expanduser(name)):
+        return False
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _rewards(trainer: Any, training_args: Any) -> list[tuple[str, float]]:
@@ -33,24 +52,25 @@ def _rewards(trainer: Any, training_args: Any) -> list[tuple[str, float]]:
     return list(zip(names, weights, strict=True))
 
 
-def model_card(trainer: Any, stage: str, entry: dict[str, Any], script_args: Any | None = None) -> str:
-    """Markdown with YAML front matter for the Hub: stage, base model, data, rewards, key values, evaluation."""
+def model_card(trainer: Any, stage: str, entry: dict[str, Any], script_args: Any | None = None) -> ModelCard:
+    """The Hub card: metadata (only Hub ids as `base_model` and `datasets`, the Hub links them) and a body with the
+    stage, base model, data, rewards and their weights, GRPO values, and the evaluation with its sampling."""
     args = trainer.args
-    base = getattr(getattr(trainer.model, "config", None), "_name_or_path", "") or "built from scratch"
-    data = getattr(script_args, "sft_dataset", None) or getattr(script_args, "dataset_name", None) or "-"
+    base = getattr(getattr(trainer.model, "config", None), "_name_or_path", "") or ""
+    data = getattr(script_args, "sft_dataset", None) or getattr(script_args, "dataset_name", None)
+    metadata = ModelCardData(
+        library_name="transformers",
+        tags=["r1-trl", stage],
+        base_model=base if is_hub_id(base) else None,
+        datasets=[data] if is_hub_id(data) else None,
+    )
     lines = [
-        "---",
-        "library_name: transformers",
-        f"tags: [r1-trl, {stage}]",
-        *([f"base_model: {base}"] if "/" in base and not base.startswith((".", "/")) else []),
-        "---",
-        "",
-        f"# {args.output_dir.rstrip('/').split('/')[-1]}",
+        f"# {Path(args.output_dir).name}",
         "",
         f"Trained with r1-trl, stage **`{stage}`** of the DeepSeek-R1 pipeline.",
         "",
-        f"- base model: `{base}`",
-        f"- data: `{data}`" + (f" (template `{script_args.template}`)" if script_args is not None else ""),
+        f"- base model: `{base or 'built from scratch'}`",
+        f"- data: `{data or '-'}`" + (f" (template `{script_args.template}`)" if script_args is not None else ""),
         f"- steps: {entry.get('global_steps', '-')}, processes: {entry.get('num_processes', '-')}",
     ]
     rewards = _rewards(trainer, args)
@@ -60,9 +80,10 @@ def model_card(trainer: Any, stage: str, entry: dict[str, Any], script_args: Any
         values = {k: getattr(args, k) for k in GRPO_KEYS if hasattr(args, k)}
         lines += ["", "## GRPO values", "", "| key | value |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in values.items()]
-    scores = {k: entry[k] for k in EVAL_KEYS if isinstance(entry.get(k), int | float)}
+    scores = {k: entry[k] for k in EVAL_METRICS if isinstance(entry.get(k), int | float)}
     if scores:
         sampling = entry.get("sampling", {})
         lines += ["", "## Evaluation", "", f"Held-out prompts, sampling {sampling}.", ""]
         lines += ["| metric | value |", "|---|---|"] + [f"| {k} | {v:.3f} |" for k, v in scores.items()]
-    return "\n".join(lines) + "\n"
+    # ModelCard parses the front matter back into `.data`, so what is written is what the Hub will read.
+    return ModelCard(f"---\n{metadata.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")

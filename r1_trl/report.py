@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["format_table", "load_report", "remove_stage", "update_report"]
+__all__ = ["EVAL_METRICS", "format_table", "load_report", "remove_stage", "update_report"]
 
-COLUMNS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "language_consistency", "mean_length")
+# The held-out evaluation's headline numbers, in the order every table shows them (this table, report.md, the card).
+EVAL_METRICS = ("pass@1", "accuracy_lenient", "cons@k", "format_rate", "language_consistency", "mean_length")
 # Short headers keep the table inside a terminal; the report keeps the full names.
 HEADERS = {"accuracy_lenient": "lenient", "format_rate": "format", "language_consistency": "lang_consist"}
 
@@ -51,16 +52,16 @@ def update_report(
 
 
 def format_table(report: dict[str, Any]) -> str:
-    header = f"{'stage':<20}" + "".join(f"{HEADERS.get(c, c):>14}" for c in COLUMNS)
+    header = f"{'stage':<20}" + "".join(f"{HEADERS.get(c, c):>14}" for c in EVAL_METRICS)
     lines = [header, "-" * len(header)]
     for stage, entry in report.get("stages", {}).items():
         cells = "".join(
-            f"{entry[c]:>14.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>14}" for c in COLUMNS
+            f"{entry[c]:>14.3f}" if isinstance(entry.get(c), int | float) else f"{'-':>14}" for c in EVAL_METRICS
         )
         lines.append(f"{stage:<20}{cells}")
         for lang, sub in sorted(entry.get("per_lang", {}).items()):
             cells = "".join(
-                f"{sub[c]:>14.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>14}" for c in COLUMNS
+                f"{sub[c]:>14.3f}" if isinstance(sub.get(c), int | float) else f"{'-':>14}" for c in EVAL_METRICS
             )
             lines.append(f"{'  ' + lang:<20}{cells}")
     if "wall_seconds" in report:

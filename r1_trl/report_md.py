@@ -14,19 +14,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .report import EVAL_METRICS
+
 __all__ = ["write_report_md"]
 
 logger = logging.getLogger(__name__)
 
-EVAL_COLUMNS = (
-    ("pass@1", "pass@1"),
-    ("accuracy_lenient", "lenient"),
-    ("cons@k", "cons@k"),
-    ("format_rate", "format"),
-    ("language_consistency", "lang consistency"),
-    ("mean_length", "mean length"),
-    ("stage_seconds", "stage s"),
-)
+_LABELS = {
+    "accuracy_lenient": "lenient",
+    "format_rate": "format",
+    "language_consistency": "lang consistency",
+    "mean_length": "mean length",
+}
+EVAL_COLUMNS = (*((key, _LABELS.get(key, key)) for key in EVAL_METRICS), ("stage_seconds", "stage s"))
+# The parts of a stage's time, as `r1_trl.trainers.run.finish_stage` records them.
+TIME_COLUMNS = (("setup_seconds", "setup s"), ("train_seconds", "train s"), ("eval_seconds", "eval s"))
 BAR_METRICS = (("pass@1", "pass@1"), ("format_rate", "format rate"), ("language_consistency", "language consistency"))
 LENGTH_KEY = "completions/mean_length"
 
@@ -43,6 +45,12 @@ def _fmt(value: Any, digits: int = 3) -> str:
         return str(value)
     number = _num(value)
     return "-" if number is None else f"{number:.{digits}f}"
+
+
+def _small(value: Any) -> str:
+    # Significant digits, not decimals: a clip ratio of 3e-5 is clipping that acted, and 0.000 would hide it.
+    number = _num(value)
+    return "-" if number is None else f"{number:.3g}"
 
 
 def _params(value: Any) -> str | None:
@@ -236,8 +244,24 @@ def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]
         for name, entry in stages.items():
             seconds = _num(entry.get("stage_seconds"))
             share = f"{100 * seconds / total:.1f}%" if seconds is not None and total else "-"
-            rows.append([name, _fmt(seconds, 1), _fmt(entry.get("train_seconds"), 1), share])
-        lines += ["## Time per stage", ""] + _table(["stage", "stage s", "train s", "share of all stages"], rows)
+            rows.append([name, _fmt(seconds, 1), *(_fmt(entry.get(key), 1) for key, _ in TIME_COLUMNS), share])
+        headers = ["stage", "stage s", *(label for _, label in TIME_COLUMNS), "share of all stages"]
+        lines += ["## Time per stage", ""] + _table(headers, rows)
+
+    clip_rows = []
+    for name, entry in stages.items():
+        clipping = entry.get("clip_ratio")
+        if not isinstance(clipping, dict):
+            continue
+        if not clipping:
+            clip_rows.append([name, "not logged", "-", "-"])
+        for key, stats in clipping.items():
+            stats = stats if isinstance(stats, dict) else {}
+            clip_rows.append([name, key, _small(stats.get("mean")), _small(stats.get("max"))])
+    if clip_rows:
+        note = "TRL's clip-ratio metrics (shares of tokens clipped), mean and max over all logged steps."
+        lines += ["## GRPO clipping", "", note, ""]
+        lines += _table(["stage", "metric", "mean", "max"], clip_rows)
 
     data_lines = []
     for name, entry in stages.items():

@@ -71,7 +71,7 @@ def test_distill_then_the_time_matched_rl_only_control(tmp_path, tiny_tokenizer,
     student_dir = tmp_path / "student_base"
     build_model("tiny-dense", tiny_tokenizer).save_pretrained(student_dir)
     tiny_tokenizer.save_pretrained(student_dir)
-    (student_dir / "eval.json").write_text(json.dumps({"accuracy_lenient": 0.25, "pass@1": 0.0}))
+    (student_dir / "stage.json").write_text(json.dumps({"accuracy_lenient": 0.25, "pass@1": 0.0}))
     traces = tmp_path / "traces.jsonl"
     with traces.open("w") as f:
         for i in range(8):
@@ -102,7 +102,7 @@ def test_distill_then_the_time_matched_rl_only_control(tmp_path, tiny_tokenizer,
     assert {"pass@1", "format_rate", "num_train_examples"} <= set(entry) and entry["num_train_examples"] == 8
 
     # The control gets distillation's seconds; a tiny budget stops it long before max_steps.
-    eval_file = tmp_path / "distill" / "eval.json"
+    eval_file = tmp_path / "distill" / "stage.json"
     eval_file.write_text(json.dumps({**json.loads(eval_file.read_text()), "budget_seconds": 0.5}))
     control = tmp_path / "distill_rl_only.yaml"
     control.write_text(

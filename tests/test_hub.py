@@ -1,12 +1,14 @@
-"""The Hub paths offline (HF_HUB_OFFLINE=1, set by conftest): one clear line, nothing local lost; the model card."""
+"""The Hub paths offline (HF_HUB_OFFLINE=1, set by conftest): one clear line, nothing local lost."""
 
 import json
 from types import SimpleNamespace
 
 import pytest
+from huggingface_hub import ModelCard
 
 from r1_trl.cli import main
 from r1_trl.trainers.hub import CheckpointRevisionCallback, push_dataset, revision_name
+from r1_trl.trainers.run import STAGE_FILE
 from tests.test_stages import _tiny_base_recipe
 
 
@@ -17,7 +19,7 @@ def test_an_offline_model_push_is_one_line_and_keeps_the_run(tmp_path, capsys, m
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("r1-trl")]
     assert len(err) == 1 and "Hub" in err[0] and "nobody/tiny-r1" in err[0]
     # Refused before training: the run costs nothing, and nothing half-done is left to mistake for a result.
-    assert not (tmp_path / "base" / "eval.json").exists()
+    assert not (tmp_path / "base" / STAGE_FILE).exists()
 
 
 def test_a_push_that_fails_after_training_keeps_every_artifact(tmp_path, capsys, monkeypatch):
@@ -34,9 +36,11 @@ def test_a_push_that_fails_after_training_keeps_every_artifact(tmp_path, capsys,
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("r1-trl")]
     assert len(err) == 1 and "nothing is lost" in err[0] and str(tmp_path / "base") in err[0]
     out = tmp_path / "base"
-    assert (out / "model.safetensors").exists() and (out / "eval.json").exists()
+    assert (out / "model.safetensors").exists() and (out / STAGE_FILE).exists()
     card = (out / "README.md").read_text()
     assert "stage **`base`**" in card and "## Evaluation" in card
+    # Built from scratch: the Hub must not be told of a base model.
+    assert ModelCard.load(out / "README.md").data.base_model is None
     assert json.loads((tmp_path / "report.json").read_text())["stages"]["base"]["global_steps"] == 3
 
 
@@ -54,19 +58,3 @@ def test_checkpoint_revisions_are_named_by_step_and_never_stop_training(tmp_path
     state = SimpleNamespace(is_world_process_zero=True, global_step=50)
     callback.on_save(SimpleNamespace(output_dir=str(tmp_path)), state, None)  # offline: logged, not raised
     assert revision_name(50) == "step-50" and "could not push" in caplog.text and "step-50" in caplog.text
-
-
-def test_the_grpo_model_card_records_rewards_and_values():
-    from r1_trl.model_card import model_card
-
-    trainer = SimpleNamespace(
-        args=SimpleNamespace(output_dir="runs/x/r1_zero", reward_weights=[1.0, 0.5], beta=0.001, num_generations=8),
-        model=SimpleNamespace(config=SimpleNamespace(_name_or_path="Qwen/Qwen2.5-Math-7B")),
-        reward_funcs=[SimpleNamespace(__name__="accuracy"), SimpleNamespace(__name__="format")],
-    )
-    entry = {"pass@1": 0.745, "global_steps": 200, "sampling": {"k": 4}}
-    card = model_card(
-        trainer, "r1_zero", entry, SimpleNamespace(dataset_name="embedded:arithmetic", template="r1_zero")
-    )
-    assert "base_model: Qwen/Qwen2.5-Math-7B" in card and "| format | 0.5 |" in card
-    assert "| beta | 0.001 |" in card and "| pass@1 | 0.745 |" in card and "r1_zero" in card

@@ -214,9 +214,9 @@ def test_lora_reward_model_trains_adapter_and_head_and_merges_them(tmp_path, tin
     assert merged.config.num_labels == 1 and getattr(merged.config, "quantization_config", None) is None
     assert not (kind / "adapter_config.json").exists()
     assert torch.equal(merged.score.weight, tensors[heads[0]].to(merged.score.weight.dtype))
-    entry = json.loads((out / "eval.json").read_text())["harmlessness"]
+    entry = json.loads((out / "stage.json").read_text())["harmlessness"]
     assert entry["pair_accuracy"] is not None and entry["pair_accuracy_untrained"] is not None
-    assert json.loads((kind / "eval.json").read_text())["lora"]["merged"] is True
+    assert json.loads((kind / "stage.json").read_text())["lora"]["merged"] is True
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def test_r1_zero_under_accelerate_with_two_cpu_ranks(tmp_path, tiny_model_dir):
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads((tmp_path / "out" / "eval.json").read_text())
+    result = json.loads((tmp_path / "out" / "stage.json").read_text())
     assert result["num_processes"] == 2
     assert result["global_steps"] == 2
     assert (tmp_path / "out" / "model.safetensors").exists()
@@ -90,6 +90,6 @@ def test_sft_under_accelerate_with_two_cpu_ranks(tmp_path, tiny_model_dir):
         [*cmd, "--config", str(recipe)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads((tmp_path / "out" / "eval.json").read_text())
+    result = json.loads((tmp_path / "out" / "stage.json").read_text())
     assert result["num_processes"] == 2 and result["global_steps"] == 2
     assert (tmp_path / "out" / "model.safetensors").exists()

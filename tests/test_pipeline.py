@@ -10,6 +10,7 @@ import yaml
 
 from r1_trl.cli import main
 from r1_trl.stages.pipeline import load_pipeline, plan_stages
+from r1_trl.trainers.run import STAGE_FILE
 from tests.test_stages import _tiny_base_recipe
 
 
@@ -24,7 +25,7 @@ def _pipeline(tmp_path, stages=("base",)):
 
 def _finish(tmp_path, stage):
     (tmp_path / stage).mkdir(parents=True, exist_ok=True)
-    (tmp_path / stage / "eval.json").write_text("{}")
+    (tmp_path / stage / STAGE_FILE).write_text("{}")
 
 
 def test_plan_skips_finished_resumes_started_and_reruns_on_request(tmp_path):
@@ -54,7 +55,12 @@ def test_a_finished_stage_is_skipped_and_a_killed_one_resumes(tmp_path, caplog):
     path = _pipeline(tmp_path)
     assert main(["pipeline", str(path)]) == 0
     report = json.loads((tmp_path / "report.json").read_text())
-    assert "wall_seconds" in report and report["stages"]["base"]["global_steps"] == 3
+    entry = report["stages"]["base"]
+    assert "wall_seconds" in report and entry["global_steps"] == 3
+    # The stage's time in its parts: training is the trainer.train() call alone, not the loading before it.
+    parts = [entry[k] for k in ("setup_seconds", "train_seconds", "eval_seconds")]
+    assert all(p >= 0 for p in parts) and entry["setup_seconds"] > 0 and entry["train_seconds"] > 0
+    assert sum(parts) <= entry["stage_seconds"] + 0.2  # each is rounded to 0.1 s
     assert (tmp_path / "report.md").exists() and "base" in (tmp_path / "report.md").read_text()
     stamp = (tmp_path / "base" / "model.safetensors").stat().st_mtime_ns
 
@@ -63,15 +69,15 @@ def test_a_finished_stage_is_skipped_and_a_killed_one_resumes(tmp_path, caplog):
     assert (tmp_path / "base" / "model.safetensors").stat().st_mtime_ns == stamp
     assert "already finished" in caplog.text
 
-    # A kill after the step-2 checkpoint: no eval.json, no final model. The rerun continues from checkpoint-2.
-    (tmp_path / "base" / "eval.json").unlink()
+    # A kill after the step-2 checkpoint: no stage record, no final model. The rerun continues from checkpoint-2.
+    (tmp_path / "base" / STAGE_FILE).unlink()
     (tmp_path / "base" / "model.safetensors").unlink()
     shutil.rmtree(tmp_path / "base" / "checkpoint-3")
     caplog.clear()
     assert main(["pipeline", str(path)]) == 0
     assert "resuming from" in caplog.text and "checkpoint-2" in caplog.text
     assert "missing keys" not in caplog.text
-    assert json.loads((tmp_path / "base" / "eval.json").read_text())["global_steps"] == 3
+    assert json.loads((tmp_path / "base" / STAGE_FILE).read_text())["global_steps"] == 3
 
     # --only reruns from scratch: the old checkpoints are cleared first.
     caplog.clear()
@@ -87,7 +93,7 @@ def test_a_resumed_moe_keeps_its_trained_experts(tmp_path):
 
     path = _pipeline(tmp_path)
     assert main(["pipeline", str(path)]) == 0
-    (tmp_path / "base" / "eval.json").unlink()
+    (tmp_path / "base" / STAGE_FILE).unlink()
     (tmp_path / "base" / "model.safetensors").unlink()
     assert main(["pipeline", str(path)]) == 0
     saved = AutoModelForCausalLM.from_pretrained(tmp_path / "base").state_dict()

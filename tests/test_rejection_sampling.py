@@ -225,7 +225,7 @@ def test_stage_rejects_an_untrained_models_junk_and_counts_add_up(tmp_path, tiny
     assert counts["format"] > 0 and counts["kept"] == entry["num_reasoning"] == 0
     # Zero reasoning rows kept: the mix is relative to them, so nothing is mixed in.
     assert entry["num_non_reasoning"] == 0 and read_jsonl(out / "train.jsonl") == []
-    assert json.loads((out / "eval.json").read_text()) == json.loads((out / "stats.json").read_text()) == entry
+    assert json.loads((out / "stage.json").read_text()) == json.loads((out / "stats.json").read_text()) == entry
     assert sorted(p.name for p in (out / "shards").glob("*.jsonl")) == ["samples-00000.jsonl", "samples-00001.jsonl"]
     rows = shard_rows(out)
     assert [(r["prompt_id"], r["sample"]) for r in rows] == [(i, j) for i in range(6) for j in range(2)]
@@ -285,7 +285,7 @@ def test_killed_run_resumes_without_resampling_finished_shards(tmp_path, tiny_mo
     with pytest.raises(RuntimeError, match="killed"):
         stage(["--config", path])
     out = tmp_path / "killed"
-    assert calls == [0, 1] and not (out / "eval.json").exists()
+    assert calls == [0, 1] and not (out / "stage.json").exists()
     assert [p.name for p in (out / "shards").glob("samples-*.jsonl")] == ["samples-00000.jsonl"]
 
     def counting(args, rs):
@@ -303,7 +303,7 @@ def test_killed_run_resumes_without_resampling_finished_shards(tmp_path, tiny_mo
     assert calls == [1]
     assert shard_rows(out) == shard_rows(tmp_path / "whole")
     assert read_jsonl(out / "train.jsonl") == read_jsonl(tmp_path / "whole" / "train.jsonl")
-    assert (out / "eval.json").exists()
+    assert (out / "stage.json").exists()
     calls.clear()
     stage(["--config", path])
     assert calls == []

@@ -40,10 +40,28 @@ def _history(n: int = 8) -> dict:
 def _full_report() -> dict:
     return {
         "stages": {
-            "base": _eval(0.1, num_parameters=1_078_400, stage_seconds=343.3, train_seconds=336.4, global_steps=1400),
-            "r1_zero": _eval(0.7638, history=_history(), stage_seconds=186.6, curve={"reward": [0.1, 0.7]}),
+            "base": _eval(
+                0.1,
+                num_parameters=1_078_400,
+                stage_seconds=343.3,
+                setup_seconds=2.5,
+                train_seconds=336.4,
+                eval_seconds=4.4,
+                global_steps=1400,
+            ),
+            "r1_zero": _eval(
+                0.7638,
+                history=_history(),
+                stage_seconds=186.6,
+                curve={"reward": [0.1, 0.7]},
+                clip_ratio={
+                    "clip_ratio/region_mean": {"mean": 1.5e-5, "max": 3e-5},
+                    "clip_ratio/high_max": {"mean": 0.125, "max": 0.25},
+                },
+            ),
             "cold_start_data": {"num_examples": 1236, "num_generated": 3400, "stage_seconds": 50.5, "filters": {}},
-            "reasoning_rl": _eval(0.77, history=_history(5), stage_seconds=44.6),
+            # A GRPO loss that logs no clipping.
+            "reasoning_rl": _eval(0.77, history=_history(5), stage_seconds=44.6, clip_ratio={}),
             "sft": _eval(0.775, history={"step": [1, 2], "loss": [1.0, 0.5]}, stage_seconds=16.1),
             "reward_model": {
                 "helpfulness": {"pair_accuracy": 0.8125},
@@ -101,8 +119,22 @@ def test_time_table_lists_every_stage(tmp_path):
     section = md.split("## Time per stage")[1].split("\n## ")[0]
     for stage in _full_report()["stages"]:
         assert f"| {stage} |" in section
-    assert "| base | 343.3 | 336.4 | 47.6% |" in section
-    assert "| all_scenarios_rl | - | - | - |" in section
+    assert "| stage | stage s | setup s | train s | eval s | share of all stages |" in section
+    assert "| base | 343.3 | 2.5 | 336.4 | 4.4 | 47.6% |" in section
+    assert "| all_scenarios_rl | - | - | - | - | - |" in section
+
+
+def test_clip_ratios_show_whether_clipping_acted(tmp_path):
+    md = write_report_md(_full_report(), tmp_path).read_text()
+    section = md.split("## GRPO clipping")[1].split("\n## ")[0]
+    # Significant digits: 3e-05 must not print as 0.000, which would say clipping never acted.
+    assert "| r1_zero | clip_ratio/region_mean | 1.5e-05 | 3e-05 |" in section
+    assert "| r1_zero | clip_ratio/high_max | 0.125 | 0.25 |" in section
+    assert "| reasoning_rl | not logged | - | - |" in section
+    # Stages that are not GRPO record no clip ratios and get no row.
+    assert "| base |" not in section and "| sft |" not in section
+    no_grpo = write_report_md({"stages": {"base": _eval(0.1)}}, tmp_path / "sft").read_text()
+    assert "## GRPO clipping" not in no_grpo
 
 
 def test_partial_report_omits_plots_without_data(tmp_path):

@@ -142,17 +142,17 @@ def tokenizer_dir(tmp_path_factory, tiny_tokenizer):
 
 
 def test_stage_trains_both_reward_models_and_skips_them_on_rerun(tmp_path, tokenizer_dir):
-    assert STAGES["reward_model"] == "r1_trl.stages.reward_model"
+    assert STAGES["reward_model"].run == "r1_trl.stages.reward_model:main"
     assert cli_main(["reward_model", *_recipe(tmp_path, tokenizer_dir)]) == 0
     out = tmp_path / "rm"
-    overall = json.loads((out / "eval.json").read_text())
+    overall = json.loads((out / "stage.json").read_text())
     assert set(overall) == {*KINDS, "stage_seconds"}
     for kind in KINDS:
         entry = overall[kind]
         assert set(SUMMARY_FIELDS) <= set(entry) and entry["scope"] == SCOPES[kind]
         assert 0 <= entry["pair_accuracy"] <= 1 and 0 <= entry["pair_accuracy_untrained"] <= 1
         assert entry["num_test_pairs"] == 12 and entry["num_train_pairs"] == len(preference_pairs(kind, "train"))
-        own = json.loads((out / kind / "eval.json").read_text())
+        own = json.loads((out / kind / "stage.json").read_text())
         assert own["global_steps"] == 2 and set(own["pair_accuracy_by_lang"]) <= {"en", "zh"}
         # Saved with its tokenizer and pad id, so the RL stage's reward loads and scores it as it is.
         assert json.loads((out / kind / "config.json").read_text())["pad_token_id"] is not None

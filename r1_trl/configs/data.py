@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .script import check_backend
+
 __all__ = ["BaseModelArguments", "COLD_START_METHODS", "ColdStartArguments", "RejectionSamplingArguments"]
 
 
@@ -161,8 +163,7 @@ class RejectionSamplingArguments:
             raise ValueError(f"generation_batch must be at least 1, got {self.generation_batch}")
         if self.rank_by not in ("shortest", "longest", "first"):
             raise ValueError(f"rank_by must be shortest, longest or first, got {self.rank_by!r}")
-        if self.backend not in ("transformers", "vllm"):
-            raise ValueError(f"backend must be transformers or vllm, got {self.backend!r}")
+        check_backend("backend", self.backend)
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .script import check_backend
+
 __all__ = ["DISTILL_METHODS", "DistillArguments"]
 
 DISTILL_METHODS = ("sft", "gkd")
@@ -73,5 +75,4 @@ class DistillArguments:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.max_student_ratio <= 1:
             raise ValueError(f"max_student_ratio must be in (0, 1], got {self.max_student_ratio}")
-        if self.trace_backend not in ("transformers", "vllm"):
-            raise ValueError(f"trace_backend must be transformers or vllm, got {self.trace_backend!r}")
+        check_backend("trace_backend", self.trace_backend)

@@ -1,25 +1,49 @@
-"""The script arguments every stage shares: data, template, rewards, evaluation and report."""
+"""The recipe groups the stages compose their parsers from: task, rewards, evaluation, report and Hub.
+
+Each stage parses exactly the groups it uses (see `r1_trl.stages.STAGES`), so a key the stage would ignore is an
+error. `R1ScriptArguments` joins all four for library use and tests; no stage parses into it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from trl import ScriptArguments
 
-__all__ = ["EMBEDDED_DATASET", "R1ScriptArguments"]
+__all__ = [
+    "BACKENDS",
+    "BudgetArguments",
+    "EMBEDDED_DATASET",
+    "EvalArguments",
+    "HubArguments",
+    "LanguageSwitchArguments",
+    "R1ScriptArguments",
+    "ReportArguments",
+    "RewardArguments",
+    "SFTDataArguments",
+    "TaskArguments",
+    "check_backend",
+]
 
 EMBEDDED_DATASET = "embedded:arithmetic"
+# Sampling backends of every generating path (evaluation, rejection sampling, traces).
+BACKENDS = ("transformers", "vllm")
+
+
+def check_backend(name: str, value: str) -> None:
+    if value not in BACKENDS:
+        raise ValueError(f"{name} must be one of {', '.join(BACKENDS)}, got {value!r}")
 
 
 @dataclass
-class R1ScriptArguments(ScriptArguments):
-    """Data, template, rewards, evaluation and report settings shared by every stage."""
+class TaskArguments(ScriptArguments):
+    """The prompts a stage trains and evaluates on, and how they are put to the model."""
 
     dataset_name: str | None = field(
         default=EMBEDDED_DATASET,
         metadata={
             "help": f"`{EMBEDDED_DATASET}` for the built-in bilingual task, else a Hub id or local path "
-            "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns."
+            "given to `datasets.load_dataset`. Needs `prompt` and `solution` columns (see prompt_column)."
         },
     )
     prompt_column: str = field(
@@ -38,6 +62,13 @@ class R1ScriptArguments(ScriptArguments):
     max_operand: int = field(default=10, metadata={"help": "Embedded task: largest operand."})
     max_value: int = field(default=100, metadata={"help": "Embedded task: largest answer and intermediate result."})
     task_seed: int = field(default=0, metadata={"help": "Embedded task: seed; the same seed gives the same splits."})
+    general_prompts: int = field(
+        default=0,
+        metadata={
+            "help": "Embedded task: general (non-verifiable) prompts mixed into the training set with "
+            "task=general; the reasoning prompts get task=reasoning. 0: reasoning prompts only."
+        },
+    )
     template: str = field(
         default="r1_zero", metadata={"help": "Prompt template from `r1_trl.templates.TEMPLATES`, e.g. `r1_zero`."}
     )
@@ -48,23 +79,44 @@ class R1ScriptArguments(ScriptArguments):
             "as plain text (instruct models)."
         },
     )
-    sft_dataset: str | None = field(
+    system_prompt: str | None = field(
         default=None,
-        metadata={"help": "SFT stages: a conversational (`messages`) dataset, as a .jsonl file, folder or Hub id."},
+        metadata={
+            "help": "A system turn before every prompt (needs chat_format; an open-r1 recipe that sets it gets "
+            "chat_format true and template `plain`, as open-r1 builds its prompts)."
+        },
     )
+    reward_timeout_s: float = field(
+        default=5.0,
+        metadata={
+            "help": "Per-completion time bound of checking an answer against the gold (rewards, filters, eval)."
+        },
+    )
+
+    def __post_init__(self):
+        if self.dataset_name == EMBEDDED_DATASET:
+            bad = [d for d in self.difficulties if not 1 <= d <= 4]
+            if bad or not self.difficulties:
+                raise ValueError(f"difficulties must be operator counts between 1 and 4, got {self.difficulties}")
+            unknown = sorted(set(self.langs) - {"en", "zh"})
+            if unknown:
+                raise ValueError(f"langs: the embedded task speaks 'en' and 'zh', not {unknown}")
+        if self.general_prompts < 0:
+            raise ValueError("general_prompts must be >= 0")
+        if self.system_prompt is not None and not self.chat_format:
+            raise ValueError("system_prompt needs chat_format: true (a system turn exists only in a chat template)")
+        if not self.reward_timeout_s > 0:
+            raise ValueError(f"reward_timeout_s must be positive, got {self.reward_timeout_s}")
+
+
+@dataclass
+class RewardArguments:
+    """The GRPO stages' rewards, their parameters (open-r1's field names; lengths in tokens) and their routing."""
+
     reward_funcs: list[str] = field(
         default_factory=lambda: ["accuracy", "format"],
         metadata={"help": "Reward names from the registry, or dotted import paths (`my_pkg.rewards.fn`)."},
     )
-    use_language_consistency: bool = field(
-        default=True,
-        metadata={
-            "help": "reasoning_rl: keep the language_consistency reward; false runs the comparison without it and "
-            "records it as `reasoning_rl_no_lc`."
-        },
-    )
-    reward_timeout_s: float = field(default=5.0, metadata={"help": "Per-completion time bound of answer checking."})
-    # Reward parameters, with open-r1's field names so its recipes carry over. Lengths are in tokens.
     cosine_min_value_wrong: float = field(
         default=-1.0, metadata={"help": "cosine: reward of a wrong answer at 0 length."}
     )
@@ -83,7 +135,7 @@ class R1ScriptArguments(ScriptArguments):
         default=-1.0, metadata={"help": "repetition_penalty: penalty when every n-gram repeats (<= 0)."}
     )
     repetition_language: str = field(
-        default="en", metadata={"help": "repetition_penalty: 'en' splits words on spaces, 'zh' per character."}
+        default="en", metadata={"help": "repetition_penalty: 'en' splits words on spaces, 'zh' segments Chinese."}
     )
     max_completion_len: int | None = field(
         default=None,
@@ -122,39 +174,66 @@ class R1ScriptArguments(ScriptArguments):
             "start). The paper adds the preference rewards only in the last part of all-scenarios RL."
         },
     )
-    general_prompts: int = field(
-        default=0,
+    max_reward_failure_share: float = field(
+        default=0.1,
         metadata={
-            "help": "Embedded task: general (non-verifiable) prompts mixed into the training set with "
-            "task=general; the reasoning prompts get task=reasoning. 0: reasoning prompts only."
+            "help": "Stop training with the reward's name when it raises on more than this share of a batch; "
+            "below it, failures are counted in `reward_failures/<name>`."
         },
     )
-    general_eval_prompts: int = field(
-        default=0,
-        metadata={"help": "Evaluation: held-out general prompts scored by the reward models (0: none)."},
+
+    PARAM_FIELDS = (
+        "cosine_min_value_wrong",
+        "cosine_max_value_wrong",
+        "cosine_min_value_correct",
+        "cosine_max_value_correct",
+        "cosine_max_len",
+        "repetition_n_grams",
+        "repetition_max_penalty",
+        "repetition_language",
+        "max_completion_len",
+        "soft_punish_cache",
+        "reward_model_name_or_path",
+        "reward_model_scope",
+        "helpfulness_model_name_or_path",
+        "harmlessness_model_name_or_path",
     )
-    time_budget_of: str | None = field(
-        default=None,
-        metadata={
-            "help": "A finished stage's output folder: train for as many seconds as its `budget_seconds`, for a "
-            "same-wall-clock comparison (the RL-only student against distillation)."
-        },
-    )
-    merge_lora: bool = field(
-        default=True,
-        metadata={
-            "help": "With use_peft: also write the adapter merged into its base (reloaded unquantized) as a full "
-            "model in output_dir, for the next stage to load; the adapter itself goes to output_dir/adapter. "
-            "false: the adapter only. Without use_peft it does nothing."
-        },
-    )
-    push_checkpoint_revisions: bool = field(
-        default=False,
-        metadata={
-            "help": "With push_to_hub and hub_model_id: upload every saved checkpoint as a branch `step-<N>` of the "
-            "model repo, loadable with `revision=`. A failed upload is logged; training goes on."
-        },
-    )
+
+    def __post_init__(self):
+        if self.repetition_max_penalty > 0:
+            raise ValueError(
+                f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"
+            )
+        from ..rewards.reward_model import SCOPES
+
+        if self.reward_model_scope not in SCOPES:
+            raise ValueError(f"reward_model_scope must be one of {', '.join(SCOPES)}, got {self.reward_model_scope!r}")
+        for name in ("reward_tasks", "reward_start_steps"):
+            values = getattr(self, name)
+            if values is not None and len(values) != len(self.reward_funcs):
+                raise ValueError(
+                    f"{name} has {len(values)} entries for {len(self.reward_funcs)} reward_funcs {self.reward_funcs}"
+                )
+        if self.reward_start_steps is not None and any(s < 0 for s in self.reward_start_steps):
+            raise ValueError(f"reward_start_steps must be >= 0, got {self.reward_start_steps}")
+        if not 0 <= self.max_reward_failure_share < 1:
+            raise ValueError(f"max_reward_failure_share must be in [0, 1), got {self.max_reward_failure_share}")
+
+    def reward_params(self, max_completion_length: int | None = None, timeout_s: float = 5.0) -> dict:
+        """The params every reward factory picks its own from; see `r1_trl.rewards.registry`."""
+        params = {name: getattr(self, name) for name in self.PARAM_FIELDS}
+        params["timeout_s"] = getattr(self, "reward_timeout_s", timeout_s)
+        if params["max_completion_len"] is None:
+            params["max_completion_len"] = max_completion_length or 1024
+        if params["soft_punish_cache"] is None:
+            params["soft_punish_cache"] = params["max_completion_len"] // 4
+        return params
+
+
+@dataclass
+class EvalArguments:
+    """The held-out evaluation after a stage: sampling settings (the paper's by default) and what is scored."""
+
     eval_k: int = field(default=4, metadata={"help": "Evaluation: samples per held-out prompt."})
     eval_prompts: int | None = field(
         default=None, metadata={"help": "Evaluation: number of held-out prompts (None: the whole test split)."}
@@ -179,75 +258,95 @@ class R1ScriptArguments(ScriptArguments):
             "in the same process, whose model and optimizer still hold GPU memory; raise it for `r1-trl eval`."
         },
     )
-    eval_after_training: bool = field(default=True, metadata={"help": "Evaluate the saved model at the end."})
-    report_path: str | None = field(
-        default=None, metadata={"help": "JSON report to add this stage's evaluation to (None: no report)."}
+    general_eval_prompts: int = field(
+        default=0,
+        metadata={"help": "Evaluation: held-out general prompts scored by the reward models (0: none)."},
     )
-    log_samples: int = field(default=2, metadata={"help": "Sample completions written to the log per logging step."})
+    eval_after_training: bool = field(default=True, metadata={"help": "Evaluate the saved model at the end."})
 
     def __post_init__(self):
-        if self.dataset_name == EMBEDDED_DATASET:
-            bad = [d for d in self.difficulties if not 1 <= d <= 4]
-            if bad or not self.difficulties:
-                raise ValueError(f"difficulties must be operator counts between 1 and 4, got {self.difficulties}")
-            unknown = sorted(set(self.langs) - {"en", "zh"})
-            if unknown:
-                raise ValueError(f"langs: the embedded task speaks 'en' and 'zh', not {unknown}")
-        if self.repetition_max_penalty > 0:
-            raise ValueError(
-                f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"
-            )
-        if self.reward_model_scope not in ("summary", "full"):
-            raise ValueError(f"reward_model_scope must be 'summary' or 'full', got {self.reward_model_scope!r}")
-        if self.general_prompts < 0 or self.general_eval_prompts < 0:
-            raise ValueError("general_prompts and general_eval_prompts must be >= 0")
-        if self.reward_tasks is not None and len(self.reward_tasks) != len(self.reward_funcs):
-            raise ValueError(
-                f"reward_tasks has {len(self.reward_tasks)} entries for {len(self.reward_funcs)} reward_funcs "
-                f"{self.reward_funcs}"
-            )
-        if self.reward_start_steps is not None:
-            if len(self.reward_start_steps) != len(self.reward_funcs):
-                raise ValueError(
-                    f"reward_start_steps has {len(self.reward_start_steps)} entries for {len(self.reward_funcs)} "
-                    f"reward_funcs {self.reward_funcs}"
-                )
-            if any(s < 0 for s in self.reward_start_steps):
-                raise ValueError(f"reward_start_steps must be >= 0, got {self.reward_start_steps}")
         if self.eval_k < 1:
             raise ValueError(f"eval_k must be at least 1, got {self.eval_k}")
         if not 0 < self.eval_top_p <= 1:
             raise ValueError(f"eval_top_p must be in (0, 1], got {self.eval_top_p}")
-        if self.eval_backend not in ("transformers", "vllm"):
-            raise ValueError(f"eval_backend must be transformers or vllm, got {self.eval_backend!r}")
+        check_backend("eval_backend", self.eval_backend)
         if not 0 < self.eval_vllm_gpu_memory_utilization <= 1:
             raise ValueError(
                 f"eval_vllm_gpu_memory_utilization must be in (0, 1], got {self.eval_vllm_gpu_memory_utilization}"
             )
+        if self.general_eval_prompts < 0:
+            raise ValueError("general_eval_prompts must be >= 0")
 
-    REWARD_PARAM_FIELDS = (
-        "cosine_min_value_wrong",
-        "cosine_max_value_wrong",
-        "cosine_min_value_correct",
-        "cosine_max_value_correct",
-        "cosine_max_len",
-        "repetition_n_grams",
-        "repetition_max_penalty",
-        "repetition_language",
-        "max_completion_len",
-        "soft_punish_cache",
-        "reward_model_name_or_path",
-        "reward_model_scope",
-        "helpfulness_model_name_or_path",
-        "harmlessness_model_name_or_path",
+
+@dataclass
+class ReportArguments:
+    """Where a stage records itself beside its own output folder."""
+
+    report_path: str | None = field(
+        default=None, metadata={"help": "JSON report to add this stage's evaluation to (None: no report)."}
     )
 
-    def reward_params(self, max_completion_length: int | None = None) -> dict:
-        """The params every reward factory picks its own from; see `r1_trl.rewards.registry`."""
-        params = {name: getattr(self, name) for name in self.REWARD_PARAM_FIELDS}
-        params["timeout_s"] = self.reward_timeout_s
-        if params["max_completion_len"] is None:
-            params["max_completion_len"] = max_completion_length or 1024
-        if params["soft_punish_cache"] is None:
-            params["soft_punish_cache"] = params["max_completion_len"] // 4
-        return params
+
+@dataclass
+class HubArguments:
+    """What a training stage pushes to the Hub beyond TRL's `push_to_hub`."""
+
+    push_checkpoint_revisions: bool = field(
+        default=False,
+        metadata={
+            "help": "With push_to_hub and hub_model_id: upload every saved checkpoint as a branch `step-<N>` of the "
+            "model repo, loadable with `revision=`. A failed upload is logged; training goes on."
+        },
+    )
+
+
+@dataclass
+class SFTDataArguments:
+    """The SFT stages' training set."""
+
+    sft_dataset: str | None = field(
+        default=None,
+        metadata={
+            "help": "A conversational (`messages`) dataset, as a .jsonl file, folder or Hub id. Unset, a non-embedded "
+            "dataset_name (with dataset_config) is the SFT data, as in open-r1's SFT recipes."
+        },
+    )
+
+
+@dataclass
+class LanguageSwitchArguments:
+    """reasoning_rl's comparison switch."""
+
+    use_language_consistency: bool = field(
+        default=True,
+        metadata={
+            "help": "Keep the language_consistency reward; false runs the comparison without it and records it as "
+            "`reasoning_rl_no_lc` (the same as `r1-trl reasoning_rl_no_lc` with this recipe)."
+        },
+    )
+
+
+@dataclass
+class BudgetArguments:
+    """A time-matched comparison run."""
+
+    time_budget_of: str | None = field(
+        default=None,
+        metadata={
+            "help": "A finished stage's output folder: train for as many seconds as its `budget_seconds`, for a "
+            "same-wall-clock comparison (the RL-only student against distillation)."
+        },
+    )
+
+
+@dataclass
+class R1ScriptArguments(TaskArguments, RewardArguments, EvalArguments, ReportArguments, HubArguments):
+    """Task, rewards, evaluation, report and Hub in one object, for calling r1-trl's functions from Python."""
+
+    def __post_init__(self):
+        for group in (TaskArguments, RewardArguments, EvalArguments):
+            group.__post_init__(self)
+
+
+def group_fields(*groups: type) -> set[str]:
+    return {f.name for g in groups for f in fields(g)}

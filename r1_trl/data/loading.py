@@ -7,7 +7,7 @@ import random
 
 from datasets import Dataset, load_dataset
 
-from ..configs import EMBEDDED_DATASET, R1ScriptArguments
+from ..configs import EMBEDDED_DATASET, TaskArguments
 from .arithmetic import make_problems, to_rows
 
 __all__ = ["REQUIRED_COLUMNS", "load_general_prompts", "load_prompts"]
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("prompt", "solution")
 
 
-def _embedded(args: R1ScriptArguments, split: str) -> Dataset:
+def _embedded(args: TaskArguments, split: str) -> Dataset:
     n = args.num_train_prompts if split == "train" else args.num_test_prompts
     problems = make_problems(
         n,
@@ -33,7 +33,7 @@ def _embedded(args: R1ScriptArguments, split: str) -> Dataset:
     return Dataset.from_list(rows)
 
 
-def _mix_general(reasoning: list[dict], args: R1ScriptArguments) -> list[dict]:
+def _mix_general(reasoning: list[dict], args: TaskArguments) -> list[dict]:
     """The reasoning rows tagged task=reasoning plus `general_prompts` general rows tagged task=general, shuffled
     together so every GRPO batch sees both."""
     from .preferences import general_prompts
@@ -48,7 +48,7 @@ def _mix_general(reasoning: list[dict], args: R1ScriptArguments) -> list[dict]:
     return rows
 
 
-def _rename_columns(ds: Dataset, args: R1ScriptArguments) -> Dataset:
+def _rename_columns(ds: Dataset, args: TaskArguments) -> Dataset:
     """The recipe's question and answer columns under the names every stage reads (`prompt`, `solution`)."""
     renames = {args.prompt_column: "prompt", args.solution_column: "solution"}
     renames = {old: new for old, new in renames.items() if old != new and old in ds.column_names}
@@ -61,7 +61,7 @@ def _rename_columns(ds: Dataset, args: R1ScriptArguments) -> Dataset:
     return ds.rename_columns(renames) if renames else ds
 
 
-def load_general_prompts(args: R1ScriptArguments) -> list[dict]:
+def load_general_prompts(args: TaskArguments) -> list[dict]:
     """`general_eval_prompts` held-out general prompts (task=general) for the reward-model scores, drawn with a fixed
     seed: the split is ordered by category, and its first rows alone would leave the harmful prompts out."""
     from .preferences import general_prompts
@@ -71,7 +71,7 @@ def load_general_prompts(args: R1ScriptArguments) -> list[dict]:
     return rows[: args.general_eval_prompts]
 
 
-def load_prompts(args: R1ScriptArguments, split: str, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Dataset:
+def load_prompts(args: TaskArguments, split: str, required: tuple[str, ...] = REQUIRED_COLUMNS) -> Dataset:
     """The `train` or `test` prompts of a recipe, checked for the columns the stage needs."""
     if args.dataset_name == EMBEDDED_DATASET:
         ds = _embedded(args, split)

@@ -6,6 +6,7 @@ from .loading import (
     load_for_generation,
     load_sequence_classifier,
     load_tokenizer,
+    load_trainable,
     resolve_model_path,
 )
 from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
@@ -26,6 +27,7 @@ __all__ = [
     "load_for_generation",
     "load_sequence_classifier",
     "load_tokenizer",
+    "load_trainable",
     "lora_config",
     "quantization_kwargs",
     "resolve_model_path",

@@ -19,6 +19,7 @@ __all__ = [
     "load_for_generation",
     "load_sequence_classifier",
     "load_tokenizer",
+    "load_trainable",
     "resolve_model_path",
 ]
 
@@ -50,12 +51,19 @@ def _hub_error(name: str, err: Exception) -> ValueError:
     return ValueError(f"cannot load {name!r}: not a local directory, and the Hub could not serve it ({first})")
 
 
-def load_tokenizer(name: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
+def load_tokenizer(
+    name: str, trust_remote_code: bool = False, revision: str | None = None, chat_template: str | None = None
+) -> PreTrainedTokenizerBase:
+    """The tokenizer at `revision` (the model's own), with an inline chat template set when the recipe gives one."""
     path = resolve_model_path(name)
+    kwargs = {"revision": revision} if revision else {}
     try:
-        return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:
         raise _hub_error(name, err) from err
+    if chat_template:
+        tokenizer.chat_template = chat_template
+    return tokenizer
 
 
 def _load(auto_class: Any, name: str, trust_remote_code: bool, **kwargs: Any):
@@ -87,3 +95,23 @@ def load_for_generation(name: str, trust_remote_code: bool = False):
 def load_sequence_classifier(name: str, trust_remote_code: bool = False, **kwargs: Any):
     """A reward model (`num_labels` in kwargs for a causal LM that gets a fresh score head)."""
     return _load(AutoModelForSequenceClassification, name, trust_remote_code, **kwargs)
+
+
+def load_trainable(model_args: Any, training_args: Any) -> tuple[Any, PreTrainedTokenizerBase]:
+    """The model a training stage starts from and its tokenizer, loaded the one way every stage loads them: the
+    recipe's revision (for both), dtype, attention implementation, 4/8-bit quantization for QLoRA,
+    trust_remote_code (off unless the recipe turns it on) and inline chat template."""
+    from .lora import quantization_kwargs
+
+    remote = bool(getattr(training_args, "trust_remote_code", False))
+    name, revision = model_args.model_name_or_path, model_args.model_revision
+    tokenizer = load_tokenizer(
+        name, remote, revision=revision, chat_template=getattr(model_args, "chat_template", None)
+    )
+    kwargs = {"revision": revision} if revision else {}
+    if model_args.attn_implementation:
+        kwargs["attn_implementation"] = model_args.attn_implementation
+    model = load_causal_lm(
+        name, remote, dtype=model_args.dtype or "auto", **kwargs, **quantization_kwargs(model_args, training_args)
+    )
+    return model, tokenizer

@@ -11,7 +11,7 @@ Layout of a LoRA stage's `output_dir`:
 - `<output_dir>/` with `merge_lora: true` (the default): the merged full model and the tokenizer, a plain causal LM
   that the next stage loads as its `model_name_or_path`. No adapter file is left in `<output_dir>` itself, where
   `AutoModelForCausalLM.from_pretrained` would take it for an adapter and load its base instead.
-- `<output_dir>/` with `merge_lora: false`: the tokenizer, `eval.json` and checkpoints, no model;
+- `<output_dir>/` with `merge_lora: false`: the tokenizer, `stage.json` and checkpoints, no model;
   `load_causal_lm` refuses it with a one-line error naming `adapter/`.
 
 Merging reloads the base the adapter names (`base_model_name_or_path`) on the CPU, unquantized, in the training

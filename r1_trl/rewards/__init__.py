@@ -23,7 +23,7 @@ from .open_r1 import (
     reasoning_steps_reward,
     tag_count_reward,
 )
-from .registry import REWARDS, RewardFunc, get_reward_func, get_reward_funcs
+from .registry import REWARDS, RewardFunc, check_reward_name, get_reward_func, get_reward_funcs
 from .repetition import RepetitionPenaltyReward
 from .reward_model import RewardModelReward
 from .tags import ReasoningStepsReward, TagCountReward
@@ -44,6 +44,7 @@ __all__ = [
     "TagCountReward",
     "accuracy_reward",
     "answers_match",
+    "check_reward_name",
     "completion_text",
     "detect_language",
     "extract_answer",

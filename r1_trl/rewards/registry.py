@@ -13,7 +13,7 @@ from typing import Any
 from ..templates import TAG_FORMAT, ResponseFormat
 from .format import FormatReward
 
-__all__ = ["REWARDS", "RewardFunc", "get_reward_func", "get_reward_funcs"]
+__all__ = ["REWARDS", "RewardFunc", "check_reward_name", "get_reward_func", "get_reward_funcs"]
 
 RewardFunc = Callable[..., list[float | None]]
 
@@ -218,3 +218,17 @@ def get_reward_func(name: str, **params: Any) -> RewardFunc:
 def get_reward_funcs(names: list[str], **params: Any) -> list[RewardFunc]:
     """`get_reward_func` for each name, in order, with the same params."""
     return [get_reward_func(name, **params) for name in names]
+
+
+def check_reward_name(name: str) -> None:
+    """Raise the error `get_reward_func` would for a name that cannot resolve, without building the reward (a
+    reward model would load its weights): a registry name, or a dotted path to something callable."""
+    if not isinstance(name, str):
+        raise ValueError(f"a reward name must be a string, got {name!r}")
+    if name in REWARDS:
+        return
+    module_name, _, attr = name.rpartition(".")
+    if not module_name or not attr:
+        raise ValueError(f"unknown reward {name!r}; {_known()}")
+    if not callable(_import(name)):
+        raise ValueError(f"reward {name!r} is not a function or a reward class")

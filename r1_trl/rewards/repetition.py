@@ -1,19 +1,25 @@
 """`repetition_penalty`: the share of repeated word n-grams, scaled to a penalty (open-r1's definition).
 
-Chinese has no spaces to split on, and a segmenter such as jieba is an extra package with a dictionary download;
-`segment` instead makes every CJK ideograph its own token, which is enough to see a phrase repeated.
+Chinese has no spaces to split on. By default `segment` makes every CJK ideograph its own token, which is enough to
+see a phrase repeated and gives the same numbers on every machine. `segmenter="jieba"` splits Chinese into words
+with jieba instead, as open-r1 does (the `zh` extra installs it); where jieba is not installed it falls back to
+per-ideograph tokens and says so once in the log.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from .base import Reward
 
-__all__ = ["LANGUAGES", "RepetitionPenaltyReward", "segment"]
+__all__ = ["LANGUAGES", "SEGMENTERS", "RepetitionPenaltyReward", "jieba_words", "segment"]
+
+logger = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "zh")
+SEGMENTERS = ("char", "jieba")
 
 # CJK Unified Ideographs and their extensions, the compatibility blocks, and 〇 (U+3007, the ideographic zero).
 _CJK_RANGES = (
@@ -46,13 +52,48 @@ def segment(text: str, language: str = "en") -> list[str]:
     return [token.lower() for token in _ZH_TOKEN_RE.findall(text)]
 
 
+# The jieba module once imported, or False once the import failed: a failed import searches the whole path again
+# on every try, and this is asked once per completion.
+_jieba: Any = None
+
+
+def _import_jieba() -> Any | None:
+    global _jieba
+    if _jieba is None:
+        try:
+            import jieba
+        except ImportError:
+            _jieba = False
+            logger.warning(
+                "repetition_penalty: jieba is not installed (pip install 'r1-trl[zh]'), so Chinese is split into "
+                "single ideographs instead of words; penalties differ from open-r1's"
+            )
+        else:
+            _jieba = jieba
+    return _jieba or None
+
+
+def jieba_words(text: str) -> list[str] | None:
+    """jieba's words of `text` exactly as open-r1 counts them (`list(jieba.cut(text))`: not lower-cased, spaces and
+    punctuation kept as tokens), or None when jieba is not installed."""
+    jieba = _import_jieba()
+    if jieba is None:
+        return None
+    return list(jieba.cut(text)) if isinstance(text, str) else []
+
+
 class RepetitionPenaltyReward(Reward):
     """(1 − unique n-grams / all n-grams) × max_penalty over the words of the completion: 0 for no repetition,
-    `max_penalty` in the limit of one n-gram repeated throughout. 0 for a completion shorter than one n-gram."""
+    `max_penalty` in the limit of one n-gram repeated throughout. 0 for a completion shorter than one n-gram.
+
+    `segmenter` says how "zh" text is split: "char" (each ideograph a token, see `segment`) or "jieba" (jieba's
+    words, as open-r1; per ideograph, with one logged warning, where jieba is not installed). "en" text is always
+    split on whitespace.
+    """
 
     name = "repetition_penalty"
 
-    def __init__(self, ngram_size: int = 3, max_penalty: float = -1.0, language: str = "en"):
+    def __init__(self, ngram_size: int = 3, max_penalty: float = -1.0, language: str = "en", segmenter: str = "char"):
         super().__init__()
         if isinstance(ngram_size, bool) or not isinstance(ngram_size, int) or ngram_size < 1:
             raise ValueError(f"repetition_penalty: ngram_size must be an integer >= 1, got {ngram_size!r}")
@@ -62,12 +103,27 @@ class RepetitionPenaltyReward(Reward):
             raise ValueError(
                 f"repetition_penalty: unknown language {language!r}; known languages: {', '.join(LANGUAGES)}"
             )
+        if segmenter not in SEGMENTERS:
+            raise ValueError(
+                f"repetition_penalty: unknown segmenter {segmenter!r}; known segmenters: {', '.join(SEGMENTERS)}"
+            )
         self.ngram_size = ngram_size
         self.max_penalty = float(max_penalty)
         self.language = language
+        self.segmenter = segmenter
+        if language == "zh" and segmenter == "jieba":
+            # Warn when the reward is built, not at the first batch, if jieba is missing.
+            _import_jieba()
+
+    def words(self, text: str) -> list[str]:
+        if self.language == "zh" and self.segmenter == "jieba":
+            words = jieba_words(text)
+            if words is not None:
+                return words
+        return segment(text, self.language)
 
     def score(self, text: str, **row: Any) -> float:
-        words = segment(text, self.language)
+        words = self.words(text)
         n = self.ngram_size
         total = len(words) - n + 1
         if total < 1:

@@ -16,11 +16,14 @@ from ..templates import TAG_FORMAT, ResponseFormat
 from ._text import _content_text, completion_text
 from .base import Reward
 
-__all__ = ["SCOPES", "RewardModelReward", "summary_text"]
+__all__ = ["KIND_SCOPES", "SCOPES", "RewardModelReward", "summary_text"]
 
 logger = logging.getLogger(__name__)
 
 SCOPES = ("summary", "full")
+# The all-scenarios stage's two reward models and what each reads (DeepSeek-R1): helpfulness the final summary,
+# harmlessness the whole response, reasoning included.
+KIND_SCOPES = {"helpfulness": "summary", "harmlessness": "full"}
 # Stands in for the response while the chat template renders; see `_render`.
 _RESPONSE_SLOT = "\x00r1-trl-response\x00"
 

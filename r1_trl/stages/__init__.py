@@ -1,45 +1,99 @@
-"""One module per pipeline stage; `STAGES` maps the command names to them."""
+"""The stage table: each command name maps to the function that runs it, the recipe groups it parses, and the
+options bound to it. The comparison runs are entries with their switch bound, not modules of their own."""
 
 from __future__ import annotations
 
 import functools
 import importlib
-import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["STAGES", "get_stage"]
+__all__ = ["STAGES", "Stage", "get_stage"]
 
-# Imported on demand: each stage pulls in TRL, and `r1-trl --help` should not wait for it.
-STAGES: dict[str, str] = {
-    "base": "r1_trl.stages.base",
-    # The distillation student's own base: the same corpus and token count, a smaller dense model.
-    "student_base": "r1_trl.stages.base",
-    "r1_zero": "r1_trl.stages.r1_zero",
-    "cold_start_data": "r1_trl.stages.cold_start_data",
-    "cold_start_sft": "r1_trl.stages.cold_start_sft",
-    "rejection_sampling": "r1_trl.stages.rejection_sampling",
-    "reasoning_rl": "r1_trl.stages.reasoning_rl",
-    # The same stage without the language-consistency reward; its recipe sets use_language_consistency: false.
-    "reasoning_rl_no_lc": "r1_trl.stages.reasoning_rl",
-    "sft": "r1_trl.stages.sft",
-    "reward_model": "r1_trl.stages.reward_model",
-    # GRPO over reasoning and general prompts, rewards routed per sample by the `task` column.
-    "all_scenarios_rl": "r1_trl.stages.all_scenarios_rl",
-    "distill": "r1_trl.stages.distill",
-    # R1-Zero-style RL of the distillation student's base for distillation's wall-clock: the paper's comparison.
-    "distill_rl_only": "r1_trl.stages.distill_rl_only",
-    "eval": "r1_trl.stages.evaluate",
-    "pipeline": "r1_trl.stages.pipeline",
-    "env": "r1_trl.stages.env",
+# Recipe groups by class name in `r1_trl.configs`, resolved on first use: importing them pulls in TRL, and
+# `r1-trl --help` should not wait for it.
+_TRAINED = ("TaskArguments", "EvalArguments", "ReportArguments", "HubArguments")
+GRPO = (*_TRAINED, "RewardArguments", "R1GRPOConfig", "R1ModelConfig")
+SFT = (*_TRAINED, "SFTDataArguments", "R1SFTConfig", "R1ModelConfig")
+BASE = (*_TRAINED, "BaseModelArguments", "R1SFTConfig")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """`run` is `module:function`, called as `function(argv, stage=name, **options)`; `groups` are the dataclasses
+    its recipe is parsed into (empty: the stage reads its own arguments); `recipe` is the recipe file the pipeline
+    looks for beside the pipeline file when there is none named after the stage."""
+
+    run: str
+    groups: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    recipe: str | None = None
+    help: str = ""
+
+    def load(self) -> Callable[..., Any]:
+        module, _, name = self.run.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+STAGES: dict[str, Stage] = {
+    "base": Stage("r1_trl.stages.base:main", BASE, help="pre-train the embedded DeepSeek-V3 MoE from scratch"),
+    "student_base": Stage(
+        "r1_trl.stages.base:main", BASE, help="the distillation student's base: same corpus and tokens, smaller"
+    ),
+    "r1_zero": Stage("r1_trl.stages.grpo:run_grpo", GRPO, help="pure GRPO from the base, rule rewards, no SFT first"),
+    "cold_start_data": Stage(
+        "r1_trl.stages.cold_start_data:main",
+        ("TaskArguments", "ReportArguments", "ColdStartArguments"),
+        help="readable long-CoT examples by the seed's three methods",
+    ),
+    "cold_start_sft": Stage("r1_trl.stages.cold_start_sft:run_sft", SFT, help="SFT of the base on the cold start"),
+    "reasoning_rl": Stage(
+        "r1_trl.stages.grpo:run_grpo",
+        (*GRPO, "LanguageSwitchArguments"),
+        help="GRPO from the cold-start model with the language-consistency reward",
+    ),
+    "reasoning_rl_no_lc": Stage(
+        "r1_trl.stages.grpo:run_grpo",
+        (*GRPO, "LanguageSwitchArguments"),
+        options={"use_language_consistency": False},
+        recipe="reasoning_rl",
+        help="comparison: reasoning_rl's recipe without the language-consistency reward",
+    ),
+    "rejection_sampling": Stage(
+        "r1_trl.stages.rejection_sampling:main",
+        ("TaskArguments", "ReportArguments", "RejectionSamplingArguments"),
+        help="correct, readable answers of the RL model plus non-reasoning data",
+    ),
+    "sft": Stage("r1_trl.stages.cold_start_sft:run_sft", SFT, help="SFT of the base on the rejection-sampled set"),
+    "reward_model": Stage(
+        "r1_trl.stages.reward_model:main",
+        ("RewardModelArguments", "R1RewardConfig", "R1ModelConfig"),
+        help="helpfulness and harmlessness reward models",
+    ),
+    "all_scenarios_rl": Stage(
+        "r1_trl.stages.grpo:run_grpo", GRPO, help="GRPO over reasoning and general prompts, rewards routed by task"
+    ),
+    "distill": Stage(
+        "r1_trl.stages.distill:main",
+        (*_TRAINED, "DistillArguments", "R1SFTConfig", "R1ModelConfig"),
+        help="a smaller dense student learns the final model's verified traces",
+    ),
+    "distill_rl_only": Stage(
+        "r1_trl.stages.grpo:run_grpo",
+        (*GRPO, "BudgetArguments"),
+        help="comparison: the student by RL alone, for distillation's wall-clock",
+    ),
+    "eval": Stage("r1_trl.stages.evaluate:main", help="evaluate any model with a recipe's held-out prompts"),
+    "pipeline": Stage("r1_trl.stages.pipeline:main", help="every stage in order, then the report"),
+    "env": Stage("r1_trl.stages.env:main", help="versions, devices and the accelerate config in effect"),
 }
 
 
-def get_stage(name: str) -> Callable[[Sequence[str]], dict]:
+def get_stage(name: str) -> Callable[[Sequence[str]], Any]:
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
-    main = importlib.import_module(STAGES[name]).main
-    # One module can serve several stages (`student_base` is `base` with another recipe); it records its run under
-    # the name it was called by.
-    if "stage" in inspect.signature(main).parameters:
-        return functools.partial(main, stage=name)
-    return main
+    spec = STAGES[name]
+    if not spec.groups:
+        return spec.load()
+    return functools.partial(spec.load(), stage=name, **spec.options)

@@ -11,24 +11,24 @@ from collections.abc import Sequence
 
 from datasets import Dataset
 
-from ..configs import BaseModelArguments, R1ScriptArguments, R1SFTConfig
+from ..configs import BaseModelArguments, R1SFTConfig
 from ..data import CorpusSpec, corpus_documents
 from ..models import build_model, build_tokenizer, load_tokenizer
 from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
-from .common import make_evaluator, parse_recipe
+from ..trainers.hub import hub_callbacks
+from .common import make_evaluator
+from .recipe import parse_stage
 
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, BaseModelArguments, R1SFTConfig)
-
 
 def main(argv: Sequence[str], stage: str = "base") -> dict:
-    script_args, base_args, training_args = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
+    script_args = parse_stage(stage, argv)
+    base_args, training_args = script_args.part(BaseModelArguments), script_args.part(R1SFTConfig)
     spec = CorpusSpec(
         num_documents=base_args.corpus_documents,
         difficulties=tuple(base_args.corpus_difficulties),
@@ -49,7 +49,11 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
     model = build_model(base_args.model_preset, tokenizer, seed=training_args.seed)
     logger.info("%s: %.2fM parameters", base_args.model_preset, sum(p.numel() for p in model.parameters()) / 1e6)
     trainer = R1SFTTrainer(
-        model=model, args=training_args, train_dataset=Dataset.from_dict({"text": docs}), processing_class=tokenizer
+        model=model,
+        args=training_args,
+        train_dataset=Dataset.from_dict({"text": docs}),
+        processing_class=tokenizer,
+        callbacks=hub_callbacks(script_args, training_args),
     )
     # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
     evaluator = (

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..configs import EMBEDDED_DATASET, ColdStartArguments, R1ScriptArguments
+from ..configs import EMBEDDED_DATASET, ColdStartArguments, TaskArguments
 from ..data import load_prompts, make_problems
 from ..data.cold_start import (
     ColdStartExample,
@@ -40,22 +40,19 @@ from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import get_template
 from ..trainers.hub import push_dataset
-from ..trainers.run import EVAL_FILE
-from .common import parse_recipe
+from ..trainers.run import STAGE_FILE
+from .recipe import parse_stage
 
 __all__ = ["DATA_FILE", "main"]
 
 logger = logging.getLogger(__name__)
-
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, ColdStartArguments)
 
 DATA_FILE = "train.jsonl"
 COUNTS_FILE = "filter_counts.json"
 EXEMPLAR_SEED = 12345
 
 
-def _exemplars(args: R1ScriptArguments, k: int, verify: bool) -> dict[str, list[tuple[str, str]]]:
+def _exemplars(args: TaskArguments, k: int, verify: bool) -> dict[str, list[tuple[str, str]]]:
     if args.dataset_name != EMBEDDED_DATASET:
         raise ValueError(
             "few_shot and reflection need worked exemplars, which only the embedded task provides; "
@@ -144,7 +141,7 @@ def _prompting_producer(
     return produce
 
 
-def _producers(args: R1ScriptArguments, cs: ColdStartArguments) -> dict[str, Callable[[list[dict]], list]]:
+def _producers(args: TaskArguments, cs: ColdStartArguments) -> dict[str, Callable[[list[dict]], list]]:
     remote = cs.trust_remote_code
     producers: dict[str, Callable[[list[dict]], list]] = {}
     generator = None
@@ -199,9 +196,10 @@ def _write_dataset(out: Path, examples: list[ColdStartExample]) -> None:
     tmp.replace(out / DATA_FILE)
 
 
-def main(argv: Sequence[str]) -> dict:
-    args, cs = parse_recipe(RECIPE_TYPES, argv)
+def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
     started = time.time()
+    args = parse_stage(stage, argv)
+    cs = args.part(ColdStartArguments)
     out = Path(cs.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = list(load_prompts(args, "train"))
@@ -229,7 +227,7 @@ def main(argv: Sequence[str]) -> dict:
         "dataset": str(out / DATA_FILE),
     }
     (out / COUNTS_FILE).write_text(json.dumps(counts, indent=2, ensure_ascii=False))
-    (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
     logger.info(
         "cold_start_data: %d of %d generated examples kept; mix %s",
         len(kept),
@@ -237,7 +235,7 @@ def main(argv: Sequence[str]) -> dict:
         json.dumps(entry["mix"], ensure_ascii=False),
     )
     if args.report_path:
-        update_report(args.report_path, "cold_start_data", entry)
+        update_report(args.report_path, stage, entry)
     if cs.hub_dataset_id:
         push_dataset(out / DATA_FILE, cs.hub_dataset_id)
     return entry

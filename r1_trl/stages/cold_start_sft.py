@@ -1,4 +1,5 @@
-"""Stage 3, `cold_start_sft`: fine-tune the base (not R1-Zero) on the cold-start set, loss on the responses only.
+"""Stages 3 and 6, `cold_start_sft` and `sft`: fine-tune the base (not an RL model, as in the paper) on the cold-start
+set or the rejection-sampled set, loss on the responses only.
 
 The set is conversational (`messages`), so the model learns the readable format as an assistant turn of its chat
 template, and the end-of-sequence token is aligned in the tokenizer, model config and generation config so the
@@ -12,26 +13,23 @@ import time
 from collections.abc import Sequence
 
 from datasets import load_dataset
-from trl import ModelConfig
 
-from ..configs import R1ScriptArguments, R1SFTConfig
-from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
+from ..configs import EMBEDDED_DATASET, R1ModelConfig, R1SFTConfig
+from ..models import load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
-from .common import check_lora_eval, make_evaluator, parse_recipe
+from .common import check_lora_eval, make_evaluator
+from .recipe import Recipe, parse_stage
 
-__all__ = ["load_sft_data", "main", "run_sft"]
+__all__ = ["check_recipe", "load_sft_data", "run_sft", "sft_data_source"]
 
 logger = logging.getLogger(__name__)
 
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, R1SFTConfig, ModelConfig)
 
-
-def load_sft_data(path: str, split: str):
+def load_sft_data(path: str, split: str, config: str | None = None):
     try:
         ds = (
-            load_dataset(path, split=split)
+            load_dataset(path, config, split=split)
             if not path.endswith(".jsonl")
             else load_dataset("json", data_files=path, split="train")
         )
@@ -44,55 +42,74 @@ def load_sft_data(path: str, split: str):
     return ds.select_columns(["messages"])
 
 
-def run_sft(stage: str, argv: Sequence[str]) -> dict:
+def sft_data_source(recipe: Recipe) -> tuple[str, str | None]:
+    """(dataset, config) of the SFT data: `sft_dataset`, or a real `dataset_name` as open-r1's SFT recipes give it."""
+    if recipe.sft_dataset:
+        return recipe.sft_dataset, None
+    return recipe.dataset_name, recipe.dataset_config
+
+
+def check_recipe(recipe: Recipe) -> None:
+    """The SFT stages' cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
+    if not recipe.sft_dataset:
+        if recipe.dataset_name in (None, EMBEDDED_DATASET):
+            raise ValueError(
+                f"{recipe.stage}: sft_dataset is required (the previous data stage's train.jsonl, a jsonl file or Hub "
+                "id), or a dataset_name with a messages column"
+            )
+        # open-r1's layout: the SFT data is dataset_name, and there are no held-out prompts to evaluate on.
+        if "eval_after_training" in recipe.explicit and recipe.eval_after_training:
+            raise ValueError(
+                f"{recipe.stage}: dataset_name {recipe.dataset_name!r} is the SFT data here (no sft_dataset), so the "
+                "held-out evaluation has no prompts; set sft_dataset to the data and dataset_name to the evaluation "
+                "prompts, or eval_after_training: false"
+            )
+        logger.warning(
+            "%s: no sft_dataset; training on dataset_name %r (open-r1's layout), without the held-out evaluation",
+            recipe.stage,
+            recipe.dataset_name,
+        )
+        recipe.eval_after_training = False
+    check_lora_eval(recipe, recipe.part(R1ModelConfig))
+
+
+def run_sft(argv: Sequence[str], stage: str = "cold_start_sft") -> dict:
     """The SFT-shaped stages differ only in their recipe: model, data and template."""
-    script_args, training_args, model_args = parse_recipe(RECIPE_TYPES, argv)
-    if not script_args.sft_dataset:
-        raise ValueError(f"{stage}: sft_dataset is required (the cold_start_data output, a jsonl file or Hub id)")
-    peft_config = lora_config(model_args)
-    check_lora_eval(script_args, model_args)
     started = time.time()
+    recipe = parse_stage(stage, argv)
+    training_args, model_args = recipe.part(R1SFTConfig), recipe.part(R1ModelConfig)
+    peft_config = lora_config(model_args)
     # The data first: a wrong path should fail before a large model is loaded.
-    train = load_sft_data(script_args.sft_dataset, script_args.dataset_train_split)
-    remote = training_args.trust_remote_code
-    tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
-    model = load_causal_lm(
-        model_args.model_name_or_path,
-        remote,
-        dtype=model_args.dtype or "auto",
-        **quantization_kwargs(model_args, training_args),
-    )
-    logger.info("%s: %d conversations from %s", stage, len(train), script_args.sft_dataset)
+    data, data_config = sft_data_source(recipe)
+    train = load_sft_data(data, recipe.dataset_train_split, data_config)
+    model, tokenizer = load_trainable(model_args, training_args)
+    logger.info("%s: %d conversations from %s", stage, len(train), data)
     trainer = R1SFTTrainer(
         model=model,
         args=training_args,
         train_dataset=train,
         processing_class=tokenizer,
         peft_config=peft_config,
-        callbacks=hub_callbacks(script_args, training_args),
+        callbacks=hub_callbacks(recipe, training_args),
     )
     # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
     evaluator = None
-    if script_args.eval_after_training:
+    if recipe.eval_after_training:
         evaluator = make_evaluator(
-            script_args,
+            recipe,
             tokenizer,
-            chat=script_args.chat_format,
+            chat=recipe.chat_format,
             model_dir=training_args.output_dir,
-            trust_remote_code=remote,
+            trust_remote_code=training_args.trust_remote_code,
         )
     train_resumable(trainer)
     return finish_stage(
         trainer,
         stage,
         evaluator,
-        script_args.report_path,
+        recipe.report_path,
         started,
         extra={"num_train_examples": len(train)},
-        merge_lora=script_args.merge_lora,
-        script_args=script_args,
+        merge_lora=model_args.merge_lora,
+        script_args=recipe,
     )
-
-
-def main(argv: Sequence[str], stage: str = "cold_start_sft") -> dict:
-    return run_sft(stage, argv)

@@ -1,81 +1,38 @@
-"""What every stage module needs: recipe parsing with clear errors, and the evaluation closure for the run tail."""
+"""The evaluation closures every stage hands to the run tail, and the rule a LoRA stage's evaluation must meet."""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-import yaml
 from accelerate.utils.memory import clear_device_cache
-from trl import TrlParser
 
 from ..configs import R1ScriptArguments
 from ..data import load_general_prompts, load_prompts
 from ..eval import evaluate
 from ..generation import SamplingSettings, VllmEngine, import_vllm
 from ..models import load_for_generation
-from ..templates import get_template
+from ..templates import Template, get_template
 
 __all__ = [
     "check_lora_eval",
+    "template_of",
     "eval_settings",
     "make_evaluator",
     "make_general_scorer",
-    "parse_recipe",
-    "read_yaml_mapping",
 ]
 
 logger = logging.getLogger(__name__)
 
 
-def read_yaml_mapping(path: str | os.PathLike, what: str = "recipe") -> dict[str, Any]:
-    """A YAML file that must be a mapping, with a one-line error naming the file for every way it can fail."""
-    try:
-        with open(path) as f:
-            config = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise ValueError(f"{what} {str(path)!r} does not exist") from None
-    except yaml.YAMLError as err:
-        raise ValueError(f"{what} {str(path)!r} is not valid YAML: {str(err).splitlines()[0]}") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{what} {str(path)!r} must be a YAML mapping of field: value")
-    return config
-
-
-def _check_recipe_keys(path: str, types: Sequence[type]) -> dict[str, Any]:
-    config = read_yaml_mapping(path)
-    known = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
-    for key in config:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown recipe key {key!r} in {path}{hint}")
-    return config
-
-
-def parse_recipe(types: Sequence[type], argv: Sequence[str], foreign: Sequence[type] = ()) -> tuple[Any, ...]:
-    """Parse `--config FILE` plus command-line overrides into `types`, refusing unknown keys with their name.
-
-    Keys of the `foreign` dataclasses are accepted in the file and ignored: `eval` reads any stage's recipe.
-    """
-    argv = list(argv)
-    if "--config" in argv:
-        i = argv.index("--config")
-        if i + 1 >= len(argv):
-            raise ValueError("--config needs a recipe file")
-        config = _check_recipe_keys(argv[i + 1], [*types, *foreign])
-        if foreign:
-            own = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
-            fd, tmp = tempfile.mkstemp(suffix=".yaml")
-            with os.fdopen(fd, "w") as f:
-                yaml.safe_dump({k: v for k, v in config.items() if k in own}, f)
-            argv[i + 1] = tmp
-    return TrlParser(list(types)).parse_args_and_config(argv)
+def template_of(args: Any) -> Template:
+    """The recipe's template, with its system prompt when it sets one (open-r1's `system_prompt`)."""
+    template = get_template(args.template)
+    system = getattr(args, "system_prompt", None)
+    return template.with_system(system) if system else template
 
 
 def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:
@@ -113,7 +70,7 @@ def make_evaluator(
     test = load_prompts(args, "test")
     if args.eval_prompts is not None:
         test = test.select(range(min(args.eval_prompts, len(test))))
-    template = get_template(args.template)
+    template = template_of(args)
 
     general = general or make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
 
@@ -166,7 +123,7 @@ def _load_saved(model_dir: str | None, trust_remote_code: bool) -> Any:
 
 def check_lora_eval(args: R1ScriptArguments, model_args: Any) -> None:
     """Refuse, before training, an in-stage evaluation that needs a merged model a LoRA stage will not write."""
-    if args.eval_after_training and args.eval_backend == "vllm" and model_args.use_peft and not args.merge_lora:
+    if args.eval_after_training and args.eval_backend == "vllm" and model_args.use_peft and not model_args.merge_lora:
         raise ValueError(
             "eval_backend vllm evaluates the merged model the stage saves, and merge_lora is false; set "
             "merge_lora: true or eval_backend: transformers"
@@ -197,7 +154,7 @@ def make_general_scorer(
     from ..eval_general import GENERAL_REWARDS, score_general
     from ..rewards import get_reward_func
 
-    template = get_template(args.template)
+    template = template_of(args)
     params = {"response_format": template.response_format, **args.reward_params()}
     paths = {"helpfulness": args.helpfulness_model_name_or_path, "harmlessness": args.harmlessness_model_name_or_path}
     rewards = {name: get_reward_func(name, **params) for name in GENERAL_REWARDS if paths[name]}

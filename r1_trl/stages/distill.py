@@ -18,25 +18,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from trl import ModelConfig
-
-from ..configs import R1ScriptArguments, R1SFTConfig, RejectionSamplingArguments
+from ..configs import R1ModelConfig, R1SFTConfig, RejectionSamplingArguments
 from ..configs.distill import DistillArguments
-from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
+from ..models import load_causal_lm, load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.budget import BUDGET_KEY
-from ..trainers.run import EVAL_FILE
+from ..trainers.run import STAGE_FILE
 from .cold_start_sft import load_sft_data
-from .common import check_lora_eval, make_evaluator, parse_recipe
+from .common import check_lora_eval, make_evaluator
+from .recipe import Recipe, parse_stage
 from .rejection_sampling import DATA_FILE, build_sampled_set
 
-__all__ = ["TRACES_DIR", "check_student", "count_parameters", "is_dense", "main"]
+__all__ = ["TRACES_DIR", "check_recipe", "check_student", "count_parameters", "is_dense", "main"]
 
 logger = logging.getLogger(__name__)
 
 TRACES_DIR = "traces"
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, DistillArguments, R1SFTConfig, ModelConfig)
 # Config fields that mean a model routes tokens through experts; any positive value makes it a mixture of experts.
 _EXPERT_FIELDS = ("n_routed_experts", "num_experts", "num_local_experts", "moe_num_experts")
 
@@ -81,7 +78,7 @@ def check_student(student: Any, teacher_parameters: int | None, da: DistillArgum
     return sizes
 
 
-def _generate_traces(args: R1ScriptArguments, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
+def _generate_traces(args: Recipe, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
     """The teacher's verified answers as an SFT set, built by rejection sampling's own code; resumable by shard."""
     rs = RejectionSamplingArguments(
         output_dir=str(out / TRACES_DIR),
@@ -111,8 +108,8 @@ def _generate_traces(args: R1ScriptArguments, da: DistillArguments, out: Path, s
 
 
 def _stage_eval(path: str | None) -> dict[str, Any]:
-    """A finished local stage's eval.json ({} for a Hub id or a stage without one)."""
-    file = Path(path or "") / EVAL_FILE
+    """A finished local stage's record, its stage.json ({} for a Hub id or a stage without one)."""
+    file = Path(path or "") / STAGE_FILE
     return json.loads(file.read_text()) if path and file.exists() else {}
 
 
@@ -138,24 +135,24 @@ def _make_trainer(
     )
 
 
+def check_recipe(recipe: Recipe) -> None:
+    """The distill stage's cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
+    check_lora_eval(recipe, recipe.part(R1ModelConfig))
+
+
 def main(argv: Sequence[str], stage: str = "distill") -> dict:
-    script_args, da, training_args, model_args = parse_recipe(RECIPE_TYPES, argv)
     started = time.time()
+    script_args = parse_stage(stage, argv)
+    da, training_args = script_args.part(DistillArguments), script_args.part(R1SFTConfig)
+    model_args = script_args.part(R1ModelConfig)
     out = Path(training_args.output_dir)
     remote = training_args.trust_remote_code
     teacher_parameters = None
     if da.teacher_model_name_or_path:
         teacher_parameters = count_parameters(da.teacher_model_name_or_path, remote)
     # The student is checked before any trace is generated: a wrong student should fail in seconds, not after.
-    tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
     peft_config = lora_config(model_args)
-    check_lora_eval(script_args, model_args)
-    model = load_causal_lm(
-        model_args.model_name_or_path,
-        remote,
-        dtype=model_args.dtype or "auto",
-        **quantization_kwargs(model_args, training_args),
-    )
+    model, tokenizer = load_trainable(model_args, training_args)
     sizes = check_student(model, teacher_parameters, da)
     # Built before traces and training: an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
     evaluator = None
@@ -176,9 +173,8 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
         raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
     logger.info("distill: %d traces from %s into a %s-parameter student", len(train), data_path, sizes)
     trainer = _make_trainer(da, model, tokenizer, training_args, train, peft_config)
-    train_started = time.time()
-    train_resumable(trainer)
-    trained = time.time() - train_started
+    # Measured as the entry's train_seconds is, so the budget's training share is that same figure.
+    trained = train_resumable(trainer)
     teacher_eval = _stage_eval(da.teacher_model_name_or_path)
     base_eval = _stage_eval(model_args.model_name_or_path)
     extra = {
@@ -199,6 +195,6 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
         script_args.report_path,
         started,
         extra=extra,
-        merge_lora=script_args.merge_lora,
+        merge_lora=model_args.merge_lora,
         script_args=script_args,
     )

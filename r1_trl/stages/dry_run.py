@@ -11,7 +11,6 @@ configuration (every value that differs from the default) and loads no weights a
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import os
@@ -23,20 +22,11 @@ import yaml
 
 from ..configs.training import assume_processes
 from ..templates import get_template, prefilled_prefix
-from . import STAGES
-from .common import check_lora_eval, parse_recipe, read_yaml_mapping
+from .recipe import parse_stage, read_yaml_mapping
 
-__all__ = ["check_tokenizer", "dry_run", "recipe_types"]
+__all__ = ["check_tokenizer", "dry_run"]
 
 logger = logging.getLogger(__name__)
-
-
-def recipe_types(stage: str) -> tuple[type, ...]:
-    module = importlib.import_module(STAGES[stage])
-    types = getattr(module, "RECIPE_TYPES", None)
-    if types is None:
-        raise ValueError(f"stage {stage!r} takes no recipe to dry-run")
-    return types
 
 
 def _processes(accelerate_config: str | None) -> int:
@@ -68,8 +58,8 @@ def _effective(parsed: Sequence[Any]) -> dict[str, dict[str, Any]]:
 def _check_rewards(script_args: Any, training_args: Any) -> list[str]:
     from ..rewards import get_reward_funcs
 
-    names = list(getattr(script_args, "reward_funcs", []) or [])
-    if not names or not hasattr(training_args, "num_generations"):
+    names = list(script_args.reward_funcs or [])
+    if not names:
         return []
     template = get_template(script_args.template)
     params = {"response_format": template.response_format, **script_args.reward_params()}
@@ -83,9 +73,6 @@ def _check_rewards(script_args: Any, training_args: Any) -> list[str]:
             if "does not exist" not in str(err):
                 raise
             notes.append(f"reward {name}: {err} (fine when an earlier stage writes it)")
-    weights = getattr(training_args, "reward_weights", None)
-    if weights is not None and len(weights) != len(names):
-        raise ValueError(f"reward_weights has {len(weights)} values for {len(names)} reward_funcs {names}")
     return [f"rewards resolve: {', '.join(names)}", *notes]
 
 
@@ -131,10 +118,15 @@ def _tokenizer_checks(script_args: Any, training_args: Any, model_args: Any) -> 
     from ..models import load_tokenizer
 
     name = getattr(model_args, "model_name_or_path", None) if model_args is not None else None
-    if not name or not hasattr(script_args, "template"):
+    if not name or getattr(script_args, "template", None) is None:
         return []
     try:
-        tokenizer = load_tokenizer(name, bool(getattr(training_args, "trust_remote_code", False)))
+        tokenizer = load_tokenizer(
+            name,
+            bool(getattr(training_args, "trust_remote_code", False)),
+            revision=getattr(model_args, "model_revision", None),
+            chat_template=getattr(model_args, "chat_template", None),
+        )
     except ValueError as err:
         return [f"tokenizer checks skipped: {err}"]
     template_path = getattr(training_args, "chat_template_path", None)
@@ -151,41 +143,62 @@ def _tokenizer_checks(script_args: Any, training_args: Any, model_args: Any) -> 
     return check_tokenizer(tokenizer, script_args.template, script_args.chat_format, max_len)
 
 
+def _machine_notes(training_args: Any, model_args: Any) -> list[str]:
+    """What the recipe needs of the machine it runs on, where this one lacks it: noted, not refused, since a
+    dry-run usually checks a GPU recipe elsewhere."""
+    import importlib.util
+
+    notes = []
+    if getattr(training_args, "use_vllm", False) and importlib.util.find_spec("vllm") is None:
+        notes.append("use_vllm: vLLM is not installed here; the machine that runs this recipe needs it")
+    attn = getattr(model_args, "attn_implementation", None)
+    if attn == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
+        notes.append("attn_implementation flash_attention_2: flash-attn is not installed here")
+    if getattr(training_args, "use_liger_kernel", False) and importlib.util.find_spec("liger_kernel") is None:
+        notes.append("use_liger_kernel: liger-kernel is not installed here")
+    return notes
+
+
+def _take_option(argv: list[str], flag: str) -> str | None:
+    if flag not in argv:
+        return None
+    i = argv.index(flag)
+    value = argv[i + 1] if i + 1 < len(argv) else None
+    if value is None:
+        raise ValueError(f"{flag} needs a value")
+    del argv[i : i + 2]
+    return value
+
+
 def dry_run(stage: str, argv: Sequence[str]) -> dict[str, Any]:
-    """Parse and check `stage`'s recipe; print what would run; return the effective config and the checks."""
+    """Parse and check `stage`'s recipe exactly as its run does; print what would run; return the effective config
+    and the checks. `--accelerate_config FILE` or `--num_processes N` give the launch's process count."""
+    from ..configs import R1GRPOConfig
+
     argv = list(argv)
-    accelerate_config = None
-    if "--accelerate_config" in argv:
-        i = argv.index("--accelerate_config")
-        accelerate_config = argv[i + 1] if i + 1 < len(argv) else None
-        del argv[i : i + 2]
-    types = recipe_types(stage)
-    processes = _processes(accelerate_config)
+    accelerate_config = _take_option(argv, "--accelerate_config")
+    num_processes = _take_option(argv, "--num_processes")
+    processes = int(num_processes) if num_processes else _processes(accelerate_config)
     notes = []
     with assume_processes(processes):
         try:
-            parsed = parse_recipe(types, argv)
+            recipe = parse_stage(stage, argv)
         except ValueError as err:
             if "bf16" not in str(err):
                 raise
             # transformers refuses bf16 on a machine without a bf16 device; the recipe is meant for one that has it.
-            parsed = parse_recipe(types, [*argv, "--bf16", "false"])
+            recipe = parse_stage(stage, [*argv, "--bf16", "false"])
             notes.append("bf16 not checked: this machine has no bf16 device (parsed with bf16 false)")
-    by_type = {type(p).__name__: p for p in parsed}
-    script_args = next((p for n, p in by_type.items() if n == "R1ScriptArguments"), None)
+    parsed = list(recipe)
     training_args = next((p for p in parsed if hasattr(p, "output_dir") and hasattr(p, "learning_rate")), None)
-    model_args = by_type.get("ModelConfig")
+    model_args = next((p for p in parsed if hasattr(p, "model_name_or_path") and hasattr(p, "use_peft")), None)
     checks = [f"recipe parses; batches divide into groups for {processes} process(es)", *notes]
-    # A stage whose rules span its recipe's parts checks them itself, in the same function its run starts with.
-    stage_check = getattr(importlib.import_module(STAGES[stage]), "check_recipe", None)
-    if stage_check is not None:
-        stage_check(*parsed)
-        checks.append("the stage's own cross-field rules hold")
-    if script_args is not None and model_args is not None:
-        check_lora_eval(script_args, model_args)
-    if script_args is not None and training_args is not None:
-        checks += _check_rewards(script_args, training_args)
-        checks += _tokenizer_checks(script_args, training_args, model_args)
+    checks.append("the stage's own cross-field rules hold")
+    checks += _machine_notes(training_args, model_args)
+    if isinstance(training_args, R1GRPOConfig):
+        checks += _check_rewards(recipe, training_args)
+    if training_args is not None and recipe.has("template"):
+        checks += _tokenizer_checks(recipe, training_args, model_args)
     result = {"stage": stage, "processes": processes, "checks": checks, "config": _effective(parsed)}
     text = yaml.safe_dump({"effective configuration": result["config"]}, sort_keys=False, allow_unicode=True)
     print(f"r1-trl {stage} --dry-run: OK\n" + "\n".join(f"  - {c}" for c in checks) + "\n" + text)  # noqa: T201

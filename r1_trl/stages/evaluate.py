@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
-from trl import ModelConfig
-
-from ..configs import BaseModelArguments, R1GRPOConfig, R1ScriptArguments, R1SFTConfig
+from ..configs import EvalArguments, ReportArguments, RewardArguments, TaskArguments
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import get_template, prefilled_prefix
-from .common import make_evaluator, parse_recipe
+from ..trainers.run import write_adhoc_eval
+from .common import make_evaluator
+from .recipe import parse_any_recipe
 
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
-FOREIGN_TYPES = (BaseModelArguments, R1SFTConfig, R1GRPOConfig, ModelConfig)
+# What eval reads of a stage's recipe: its prompts, sampling settings, reward models (general prompts) and report.
+EVAL_TYPES = (TaskArguments, EvalArguments, RewardArguments, ReportArguments)
 
 
 def main(argv: Sequence[str]) -> dict:
     own = argparse.ArgumentParser(prog="r1-trl eval", add_help=False)
     own.add_argument("--model", required=True, help="model directory or Hub id")
-    own.add_argument("--output", default=None, help="JSON file to write (default: <model>/eval.json)")
+    own.add_argument(
+        "--output",
+        default=None,
+        help="JSON file to write (default: <model>/eval_adhoc.json; for a Hub id evals/<org>--<name>/eval_adhoc.json)",
+    )
     own.add_argument("--stage", default=None, help="name of the report entry to write (needs report_path)")
     own.add_argument("--trust_remote_code", action="store_true")
     known, rest = own.parse_known_args(list(argv))
-    (script_args,) = parse_recipe((R1ScriptArguments,), rest, foreign=FOREIGN_TYPES)
+    script_args = parse_any_recipe("eval", EVAL_TYPES, rest)
     tokenizer = load_tokenizer(known.model, known.trust_remote_code)
     # Under eval_backend vllm the evaluator loads `--model` into vLLM; a transformers copy would only hold memory.
     model = None if script_args.eval_backend == "vllm" else load_for_generation(known.model, known.trust_remote_code)
@@ -50,9 +53,8 @@ def main(argv: Sequence[str]) -> dict:
         trust_remote_code=known.trust_remote_code,
     )
     result = evaluator(model)
-    output = Path(known.output) if known.output else Path(known.model) / "eval.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    # Never the stage record (stage.json) a stage wrote beside its model, and never a folder named like a Hub id.
+    output = write_adhoc_eval(result, known.model, known.output)
     logger.info("wrote %s", output)
     if known.stage and script_args.report_path:
         update_report(script_args.report_path, known.stage, {**result, "model": known.model})

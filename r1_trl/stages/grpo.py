@@ -1,5 +1,6 @@
-"""The run every GRPO stage shares (r1_zero, reasoning_rl, all_scenarios_rl, distill_rl_only): they differ only in
-their recipe: model, prompts, template, rewards and their routing, and an optional wall-clock budget."""
+"""The run every GRPO stage shares (r1_zero, reasoning_rl and its no-LC comparison, all_scenarios_rl,
+distill_rl_only): they differ only in their recipe (model, prompts, template, rewards and their routing, an optional
+wall-clock budget) and in the options bound in the stage table."""
 
 from __future__ import annotations
 
@@ -8,108 +9,132 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from trl import ModelConfig
-
-from ..configs import R1GRPOConfig, R1ScriptArguments
+from ..configs import R1GRPOConfig, R1ModelConfig
 from ..data import load_prompts
-from ..models import load_causal_lm, load_tokenizer, lora_config, quantization_kwargs
+from ..models import load_trainable, lora_config
 from ..report import update_report
+from ..rewards import check_reward_name
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
-from .common import check_lora_eval, make_evaluator, make_general_scorer, parse_recipe
+from .common import check_lora_eval, make_evaluator, make_general_scorer, template_of
+from .recipe import Recipe, parse_stage
 
-__all__ = ["LC_REWARD", "run_grpo"]
+__all__ = ["LC_REWARD", "NO_LC_SUFFIX", "check_recipe", "run_grpo"]
 
 LC_REWARD = "language_consistency"
+NO_LC_SUFFIX = "_no_lc"
 
 logger = logging.getLogger(__name__)
 
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, R1GRPOConfig, ModelConfig)
 
-
-def _drop_lc_reward(script_args: R1ScriptArguments, training_args: R1GRPOConfig) -> None:
-    """Remove the language-consistency reward (and its entries in the per-reward lists) for the comparison run."""
-    names = list(script_args.reward_funcs)
-    if LC_REWARD not in names:
-        return
-    i = names.index(LC_REWARD)
-    drop = lambda values: None if values is None else [*values[:i], *values[i + 1 :]]
-    script_args.reward_funcs = drop(names)
-    script_args.reward_tasks = drop(script_args.reward_tasks)
-    script_args.reward_start_steps = drop(script_args.reward_start_steps)
-    training_args.reward_weights = drop(training_args.reward_weights)
-
-
-def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
-    """The GRPO stages differ only in their recipe: model, prompts, template and rewards.
-
-    With `lc_switch`, `use_language_consistency: false` drops that reward and records the run as `<stage>_no_lc`.
-    """
-    script_args, training_args, model_args = parse_recipe(RECIPE_TYPES, argv)
-    if lc_switch and not script_args.use_language_consistency:
-        _drop_lc_reward(script_args, training_args)
-        stage = f"{stage}_no_lc"
-    if training_args.reward_weights is not None and len(training_args.reward_weights) != len(script_args.reward_funcs):
+def check_recipe(recipe: Recipe, use_language_consistency: bool | None = None) -> None:
+    """The GRPO stages' cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
+    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
+    if use_language_consistency is False and recipe.has("use_language_consistency"):
+        # The stage is the comparison: it overrides its base recipe's switch, but not an explicit flag.
+        if "use_language_consistency" in recipe.cli and recipe.use_language_consistency:
+            raise ValueError(
+                f"{recipe.stage} runs without the language-consistency reward; --use_language_consistency true "
+                "contradicts it (run reasoning_rl for the run with it)"
+            )
+        recipe.use_language_consistency = False
+    if recipe.has("use_language_consistency") and not recipe.use_language_consistency:
+        _drop_lc_reward(recipe, training_args)
+    for name in recipe.reward_funcs:
+        check_reward_name(name)
+    weights = training_args.reward_weights
+    if weights is not None and len(weights) != len(recipe.reward_funcs):
         raise ValueError(
-            f"reward_weights has {len(training_args.reward_weights)} values for {len(script_args.reward_funcs)} "
-            f"reward_funcs {script_args.reward_funcs}"
+            f"reward_weights has {len(weights)} values for {len(recipe.reward_funcs)} reward_funcs "
+            f"{recipe.reward_funcs}"
         )
-    peft_config = lora_config(model_args)
-    check_lora_eval(script_args, model_args)
-    if peft_config is not None and training_args.sync_ref_model and training_args.beta != 0.0:
+    check_lora_eval(recipe, model_args)
+    if model_args.use_peft and training_args.sync_ref_model and training_args.beta != 0.0:
         raise ValueError(
             "use_peft needs sync_ref_model: false: with LoRA the reference is the base with the adapter off, and "
             "TRL cannot sync it"
         )
+    if recipe.general_eval_prompts and not (
+        recipe.helpfulness_model_name_or_path or recipe.harmlessness_model_name_or_path
+    ):
+        raise ValueError(
+            "general_eval_prompts needs helpfulness_model_name_or_path or harmlessness_model_name_or_path"
+        )
+
+
+def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
+    """The comparison run: remove the language-consistency reward (and its entries in the per-reward lists), and
+    write to and record under `<stage>_no_lc` so it never overwrites the run with LC."""
+    names = list(recipe.reward_funcs)
+    if LC_REWARD in names:
+        i = names.index(LC_REWARD)
+        drop = lambda values: None if values is None else [*values[:i], *values[i + 1 :]]
+        recipe.reward_funcs = drop(names)
+        recipe.reward_tasks = drop(recipe.reward_tasks)
+        recipe.reward_start_steps = drop(recipe.reward_start_steps)
+        training_args.reward_weights = drop(training_args.reward_weights)
+    out = Path(training_args.output_dir)
+    if not out.name.endswith(NO_LC_SUFFIX):
+        training_args.output_dir = str(out.with_name(out.name + NO_LC_SUFFIX))
+        logger.info("without the language-consistency reward: writing to %s", training_args.output_dir)
+
+
+def recorded_name(recipe: Recipe) -> str:
+    """The name the run is recorded under: a reasoning_rl recipe run without LC is the `_no_lc` comparison."""
+    if recipe.has("use_language_consistency") and not recipe.use_language_consistency:
+        return recipe.stage if recipe.stage.endswith(NO_LC_SUFFIX) else recipe.stage + NO_LC_SUFFIX
+    return recipe.stage
+
+
+def run_grpo(argv: Sequence[str], stage: str = "r1_zero", use_language_consistency: bool | None = None) -> dict:
     started = time.time()
-    remote = training_args.trust_remote_code
-    tokenizer = load_tokenizer(model_args.model_name_or_path, remote)
-    model = load_causal_lm(
-        model_args.model_name_or_path,
-        remote,
-        dtype=model_args.dtype or "auto",
-        revision=model_args.model_revision,
-        attn_implementation=model_args.attn_implementation,
-        **quantization_kwargs(model_args, training_args),
-    )
-    train = load_prompts(script_args, "train")
-    callbacks = hub_callbacks(script_args, training_args)
+    recipe = parse_stage(stage, argv)
+    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
+    stage = recorded_name(recipe)
+    peft_config = lora_config(model_args)
+    model, tokenizer = load_trainable(model_args, training_args)
+    train = load_prompts(recipe, "train")
+    # TRL evaluates during training when the recipe asks for it (open-r1's do_eval/eval_strategy): on the held-out
+    # prompts, so the recipe's request is honoured rather than refused deep inside the Trainer.
+    eval_dataset = load_prompts(recipe, "test") if training_args.eval_strategy != "no" else None
+    callbacks = hub_callbacks(recipe, training_args)
     extra = {}
-    if script_args.time_budget_of:
-        budget = budget_of(script_args.time_budget_of)
+    budget_dir = recipe.time_budget_of if recipe.has("time_budget_of") else None
+    if budget_dir:
+        budget = budget_of(budget_dir)
         callbacks.append(TimeBudgetCallback(budget))
         extra["time_budget_seconds"] = budget
     trainer = R1GRPOTrainer(
         model=model,
-        reward_funcs=script_args.reward_funcs,
+        reward_funcs=recipe.reward_funcs,
         args=training_args,
         train_dataset=train,
+        eval_dataset=eval_dataset,
         processing_class=tokenizer,
-        template=script_args.template,
-        chat=script_args.chat_format,
-        reward_params=script_args.reward_params(training_args.max_completion_length),
-        log_samples=script_args.log_samples,
-        reward_tasks=script_args.reward_tasks,
-        reward_start_steps=script_args.reward_start_steps,
+        template=template_of(recipe),
+        chat=recipe.chat_format,
+        reward_params=recipe.reward_params(training_args.max_completion_length),
+        reward_tasks=recipe.reward_tasks,
+        reward_start_steps=recipe.reward_start_steps,
+        max_reward_failure_share=recipe.max_reward_failure_share,
         callbacks=callbacks,
         peft_config=peft_config,
     )
-    general = make_general_scorer(script_args, tokenizer, chat=script_args.chat_format, prefix=trainer.prefix)
+    general = make_general_scorer(recipe, tokenizer, chat=recipe.chat_format, prefix=trainer.prefix)
     # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
     evaluator = None
-    if script_args.eval_after_training:
+    if recipe.eval_after_training:
         evaluator = make_evaluator(
-            script_args,
+            recipe,
             tokenizer,
-            chat=script_args.chat_format,
+            chat=recipe.chat_format,
             prefix=trainer.prefix,
             general=general,
             model_dir=training_args.output_dir,
-            trust_remote_code=remote,
+            trust_remote_code=training_args.trust_remote_code,
         )
-    if general is not None and script_args.eval_after_training:
+    if general is not None and recipe.eval_after_training:
         # The start model on the same held-out general prompts: the reward-model scores must rise from here.
         extra["general_before"] = general(trainer.model)
     train_resumable(trainer)
@@ -117,14 +142,14 @@ def run_grpo(stage: str, argv: Sequence[str], lc_switch: bool = False) -> dict:
         trainer,
         stage,
         evaluator,
-        script_args.report_path,
+        recipe.report_path,
         started,
         extra=extra,
-        merge_lora=script_args.merge_lora,
-        script_args=script_args,
+        merge_lora=model_args.merge_lora,
+        script_args=recipe,
     )
-    if script_args.time_budget_of and script_args.report_path and trainer.accelerator.is_main_process:
-        _record_comparison(script_args.report_path, script_args.time_budget_of, entry)
+    if budget_dir and recipe.report_path and trainer.accelerator.is_main_process:
+        _record_comparison(recipe.report_path, budget_dir, entry)
     return entry
 
 

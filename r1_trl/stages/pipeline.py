@@ -1,8 +1,8 @@
 """`r1-trl pipeline recipes/tiny-moe/pipeline.yaml`: every stage in order, each from its own recipe beside the
 pipeline file, then the report.
 
-A finished stage (its `eval.json` written) is skipped on rerun; a killed one resumes from its last checkpoint or
-shard. `--from STAGE` reruns that stage and every later one, `--only STAGE` just that one: their outputs are cleared
+A finished stage (its record `stage.json` written) is skipped on rerun; a killed one resumes from its last checkpoint
+or shard. `--from STAGE` reruns that stage and every later one, `--only STAGE` just that one: their outputs are cleared
 first, so a rerun starts clean instead of "resuming" a finished run. After every stage the report is redrawn, so
 `report.md` always shows what has finished so far.
 """
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..report import format_table, load_report, remove_stage, update_report
-from ..trainers.run import EVAL_FILE
-from .common import read_yaml_mapping
+from ..trainers.run import STAGE_FILE
+from .recipe import read_yaml_mapping
 
 __all__ = ["DEFAULT_STAGES", "PipelineSpec", "load_pipeline", "main", "plan_stages"]
 
@@ -62,7 +62,7 @@ class PipelineSpec:
 def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
     """Read a pipeline file and check, before any stage runs, that every stage and recipe exists and writes where
     the pipeline expects: `<run_dir>/<stage>/` and `<run_dir>/report.json`."""
-    from . import get_stage
+    from . import STAGES, get_stage
 
     path = Path(path)
     data = read_yaml_mapping(path, "pipeline file")
@@ -78,8 +78,14 @@ def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
     for stage in stages:
         get_stage(stage)  # an unknown stage fails before hours of training, not after
         recipe = path.parent / f"{stage}.yaml"
+        shared = STAGES[stage].recipe
+        if not recipe.exists() and shared:
+            # A comparison run reads the recipe of the stage it compares with; it writes to `<run_dir>/<stage>/`.
+            recipe = path.parent / f"{shared}.yaml"
         config = read_yaml_mapping(recipe)
         out = config.get("output_dir")
+        if shared and recipe.stem == shared and Path(str(out)) == run_dir / shared:
+            out = str(run_dir / stage)
         if Path(str(out)) != run_dir / stage:
             raise ValueError(f"{recipe}: output_dir is {out!r}; the pipeline needs {str(run_dir / stage)!r}")
         report, wanted = config.get("report_path"), run_dir / "report.json"
@@ -109,7 +115,7 @@ def plan_stages(
             continue
         if force or only == stage or (start is not None and i >= stages.index(start)):
             plan[stage] = "rerun" if out.exists() else "run"
-        elif (out / EVAL_FILE).exists():
+        elif (out / STAGE_FILE).exists():
             plan[stage] = "skip"
         else:
             plan[stage] = "resume" if out.exists() else "run"

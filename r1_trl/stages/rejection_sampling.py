@@ -19,7 +19,7 @@ from typing import Any
 
 from accelerate.utils.memory import clear_device_cache
 
-from ..configs import R1ScriptArguments, RejectionSamplingArguments
+from ..configs import RejectionSamplingArguments, TaskArguments
 from ..data import load_prompts
 from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
 from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_prompt
@@ -28,15 +28,13 @@ from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_compl
 from ..report import update_report
 from ..templates import Template, get_template, prefilled_prefix
 from ..trainers.hub import push_dataset
-from ..trainers.run import EVAL_FILE
-from .common import parse_recipe
+from ..trainers.run import STAGE_FILE
+from .common import template_of
+from .recipe import parse_stage
 
 __all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "build_sampled_set", "main", "make_sampler"]
 
 logger = logging.getLogger(__name__)
-
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (R1ScriptArguments, RejectionSamplingArguments)
 
 DATA_FILE = "train.jsonl"
 STATS_FILE = "stats.json"
@@ -59,7 +57,7 @@ class _Sampler:
 
     def __init__(
         self,
-        args: R1ScriptArguments,
+        args: TaskArguments,
         rs: RejectionSamplingArguments,
         template: Template,
         load: Callable[[], tuple[Any, Any]],
@@ -120,16 +118,16 @@ def _load_vllm(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
     return load
 
 
-def make_sampler(args: R1ScriptArguments, rs: RejectionSamplingArguments) -> Sampler:
+def make_sampler(args: TaskArguments, rs: RejectionSamplingArguments) -> Sampler:
     """The sampler for `rs.backend`; `vllm` fails here, before any work, when vLLM is not installed."""
-    template = get_template(args.template)
+    template = template_of(args)
     if rs.backend == "vllm":
         import_vllm("backend vllm")
         return _Sampler(args, rs, template, _load_vllm(rs))
     return _Sampler(args, rs, template, _load_transformers(rs))
 
 
-def _producer(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler) -> Callable:
+def _producer(args: TaskArguments, rs: RejectionSamplingArguments, sampler: Sampler) -> Callable:
     fmt = get_template(args.template).response_format
 
     def produce(jobs: list[dict], shard: int) -> list[dict[str, Any]]:
@@ -166,24 +164,25 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     tmp.replace(path)
 
 
-def _settings(rs: RejectionSamplingArguments, args: R1ScriptArguments) -> dict[str, Any]:
+def _settings(rs: RejectionSamplingArguments, args: TaskArguments) -> dict[str, Any]:
     """What decides the samples; the shard manifest refuses to resume under different ones."""
     keys = ("model_name_or_path", "samples_per_prompt", "temperature", "top_p", "max_new_tokens", "backend", "seed")
     return {**{k: getattr(rs, k) for k in keys}, "template": args.template, "chat_format": args.chat_format}
 
 
 def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "rejection_sampling") -> dict:
-    args, rs = parse_recipe(RECIPE_TYPES, argv)
+    args = parse_stage(stage, argv)
+    rs = args.part(RejectionSamplingArguments)
     entry = build_sampled_set(args, rs, sampler)
     if args.report_path:
         update_report(args.report_path, stage, entry)
     if rs.hub_dataset_id:
         push_dataset(Path(entry["dataset"]), rs.hub_dataset_id)
-    (Path(rs.output_dir) / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    (Path(rs.output_dir) / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
     return entry
 
 
-def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, sampler: Sampler | None = None) -> dict:
+def build_sampled_set(args: TaskArguments, rs: RejectionSamplingArguments, sampler: Sampler | None = None) -> dict:
     """Sample, filter, rank and mix into `rs.output_dir/train.jsonl`; returns the stage's statistics.
 
     Distillation's trace generation is this same function with the teacher as the sampled model.
@@ -192,10 +191,10 @@ def build_sampled_set(args: R1ScriptArguments, rs: RejectionSamplingArguments, s
     out = Path(rs.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
-    (out / EVAL_FILE).unlink(missing_ok=True)
+    (out / STAGE_FILE).unlink(missing_ok=True)
     own_sampler = sampler is None
     sampler = sampler or make_sampler(args, rs)
-    template = get_template(args.template)
+    template = template_of(args)
     prompts = load_prompts(args, "train")
     jobs = [
         {"prompt_id": i, "prompt": r["prompt"], "solution": str(r["solution"]), "lang": r.get("lang")}

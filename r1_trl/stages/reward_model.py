@@ -5,8 +5,8 @@ preference pairs, so it learns on exactly the chat-template rendering that `Rewa
 Each is then measured by held-out pair accuracy, scored through `RewardModelReward` itself with the scope the RL
 stage uses (helpfulness: the final summary only; harmlessness: the whole response), before and after training.
 
-Every model goes to `<output_dir>/<kind>` with its tokenizer; a kind whose `eval.json` exists is skipped on rerun,
-and `<output_dir>/eval.json`, written last, marks the stage finished.
+Every model goes to `<output_dir>/<kind>` with its tokenizer; a kind whose `stage.json` exists is skipped on rerun,
+and `<output_dir>/stage.json`, written last, marks the stage finished.
 
 With `use_peft` (and `load_in_4bit`/`load_in_8bit` for QLoRA) a pretrained `model_name_or_path` trains LoRA adapters
 and its score head (peft's SEQ_CLS task keeps the head trainable and saves it with the adapter). The adapter goes to
@@ -31,7 +31,7 @@ from accelerate.utils import is_peft_model
 from datasets import Dataset, load_dataset
 from trl import ModelConfig, RewardTrainer
 
-from ..configs import R1RewardConfig, RewardModelArguments
+from ..configs import R1ModelConfig, R1RewardConfig, RewardModelArguments
 from ..data.preferences import preference_pairs
 from ..models import (
     ADAPTER_DIR,
@@ -44,21 +44,20 @@ from ..models import (
 )
 from ..models.loading import _hub_error
 from ..report import update_report
-from ..rewards.reward_model import RewardModelReward
+from ..rewards.reward_model import KIND_SCOPES, RewardModelReward
 from ..templates import get_template
-from ..trainers import EVAL_FILE, finish_stage, train_resumable
-from .common import parse_recipe
+from ..trainers import finish_stage, train_resumable
+from ..trainers.run import STAGE_FILE
+from .recipe import Recipe, parse_stage
 
 __all__ = ["SCOPES", "SUMMARY_FIELDS", "check_recipe", "main", "pair_accuracy"]
 
 logger = logging.getLogger(__name__)
 
-# What a recipe of this stage is parsed into (also read by `--dry-run`).
-RECIPE_TYPES = (RewardModelArguments, R1RewardConfig, ModelConfig)
 
 # What each reward model reads of a response, here and in the RL stage (`RewardModelReward(path, scope=...)`).
-SCOPES = {"helpfulness": "summary", "harmlessness": "full"}
-# Per kind, in the stage's eval.json and report entry; the kind's own eval.json has the breakdowns and curves too.
+SCOPES = KIND_SCOPES
+# Per kind, in the stage's stage.json and report entry; the kind's own stage.json has the breakdowns and curves too.
 SUMMARY_FIELDS = (
     "pair_accuracy",
     "pair_accuracy_untrained",
@@ -188,8 +187,14 @@ def _reward(path: str, kind: str, rm_args: RewardModelArguments, args: R1RewardC
     )
 
 
-def check_recipe(rm_args: RewardModelArguments, config: R1RewardConfig, model_args: ModelConfig) -> None:
-    """The rules that span the recipe's parts, one line each (also checked by `--dry-run`)."""
+def check_recipe(recipe: Recipe) -> None:
+    """The rules that span the recipe's parts, one line each; the run and `--dry-run` both call this (through
+    `parse_stage`)."""
+    rm_args, model_args = recipe.part(RewardModelArguments), recipe.part(R1ModelConfig)
+    if not model_args.merge_lora:
+        raise ValueError("reward_model always merges its LoRA adapter (the RL stage scores with a plain classifier)")
+    if model_args.chat_template:
+        raise ValueError("reward_model scores through the tokenizer's own chat template; chat_template is not used")
     if rm_args.tokenizer_name_or_path is None and model_args.model_name_or_path is None:
         raise ValueError(
             "set tokenizer_name_or_path (the fresh tiny reward model is sized to it) or model_name_or_path"
@@ -289,9 +294,7 @@ def _train_one(
                 untrained = pair_accuracy(_reward(tmp, kind, rm_args, args), test)["pair_accuracy"]
     trainer.accelerator.wait_for_everyone()
 
-    train_started = time.time()
     train_resumable(trainer)
-    train_seconds = round(time.time() - train_started, 1)
 
     def evaluate(_model: Any) -> dict[str, Any]:
         # From the saved folder, not the live model: that also proves the saved model and tokenizer load.
@@ -302,7 +305,6 @@ def _train_one(
         "scope": SCOPES[kind],
         "num_train_pairs": num_train,
         "pair_accuracy_untrained": untrained,
-        "train_seconds": train_seconds,
     }
     entry = finish_stage(trainer, stage, evaluate, None, started, extra=extra)
     logger.info(
@@ -316,12 +318,12 @@ def _train_one(
 
 
 def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
-    rm_args, config, model_args = parse_recipe(RECIPE_TYPES, argv)
-    check_recipe(rm_args, config, model_args)
     started = time.time()
+    recipe = parse_stage(stage, argv)
+    rm_args, config, model_args = (recipe.part(t) for t in (RewardModelArguments, R1RewardConfig, R1ModelConfig))
     out = Path(config.output_dir)
     # All the data first: a bad second dataset should fail before the first model has trained for an hour.
-    todo = [k for k in rm_args.kinds if not (out / k / EVAL_FILE).exists()]
+    todo = [k for k in rm_args.kinds if not (out / k / STAGE_FILE).exists()]
     pairs = {kind: _load_pairs(kind, rm_args, config.seed) for kind in todo}
 
     results: dict[str, dict[str, Any]] = {}
@@ -330,7 +332,7 @@ def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
         torch.set_num_threads(rm_args.torch_threads)
     try:
         for kind in rm_args.kinds:
-            done = out / kind / EVAL_FILE
+            done = out / kind / STAGE_FILE
             if kind not in pairs:
                 logger.info("%s: %s exists; skipping", kind, done)
                 results[kind] = json.loads(done.read_text())
@@ -347,7 +349,7 @@ def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
     entry["stage_seconds"] = round(time.time() - started, 1)
     if PartialState().is_main_process:
         out.mkdir(parents=True, exist_ok=True)
-        (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+        (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
         if rm_args.report_path:
             update_report(rm_args.report_path, stage, entry)
     return entry

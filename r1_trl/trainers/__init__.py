@@ -1,11 +1,11 @@
 """Thin subclasses of TRL's trainers and the run tail shared by every stage."""
 
 from .grpo import PrefixedReward, R1GRPOTrainer, apply_template, check_reward_columns
-from .run import EVAL_FILE, finish_stage, train_resumable
+from .run import STAGE_FILE, finish_stage, train_resumable
 from .sft import R1SFTTrainer, align_eos
 
 __all__ = [
-    "EVAL_FILE",
+    "STAGE_FILE",
     "PrefixedReward",
     "R1GRPOTrainer",
     "R1SFTTrainer",

@@ -10,7 +10,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from .run import EVAL_FILE
+from .run import STAGE_FILE
 
 __all__ = ["BUDGET_KEY", "TimeBudgetCallback", "budget_of"]
 
@@ -21,10 +21,10 @@ _SPENT_FILE = "time_budget.json"
 
 
 def budget_of(stage_dir: str) -> float:
-    """The `budget_seconds` a finished stage recorded in its eval.json: the time a comparison run may spend."""
-    path = Path(stage_dir) / EVAL_FILE
+    """The `budget_seconds` a finished stage recorded in its stage record: the time a comparison run may spend."""
+    path = Path(stage_dir) / STAGE_FILE
     if not path.exists():
-        raise ValueError(f"time_budget_of: {stage_dir!r} has no {EVAL_FILE}; run that stage first")
+        raise ValueError(f"time_budget_of: {stage_dir!r} has no {STAGE_FILE}; run that stage first")
     entry = json.loads(path.read_text())
     if not isinstance(entry.get(BUDGET_KEY), int | float):
         raise ValueError(f"time_budget_of: {path} records no {BUDGET_KEY!r}")

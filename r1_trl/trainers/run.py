@@ -1,9 +1,16 @@
-"""The run tail every stage shares: resume, train, save, model card, evaluate, report, push."""
+"""The run tail every stage shares: resume, train, save, model card, evaluate, record, report, push.
+
+Every stage writes its record to `<output_dir>/stage.json` (`STAGE_FILE`), last: the pipeline's "finished" marker,
+and what time-matched comparisons read. `r1-trl eval` writes elsewhere (`adhoc_eval_path`), so an evaluation run by
+hand never replaces a stage's record.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -13,56 +20,149 @@ from typing import Any
 from accelerate.utils import is_peft_model
 from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
+from trl import GRPOTrainer
 
 from ..model_card import model_card
 from ..models.lora import ADAPTER_DIR, save_lora
 from ..report import update_report
 from .hub import push_or_explain
 
-__all__ = ["EVAL_FILE", "finish_stage", "train_resumable", "training_curve", "training_history"]
+__all__ = [
+    "ADHOC_EVAL_DIR",
+    "ADHOC_EVAL_FILE",
+    "CLIP_RATIO_KEYS",
+    "CURVE_KEYS",
+    "STAGE_FILE",
+    "TrainTime",
+    "adhoc_eval_path",
+    "clip_ratio_summary",
+    "finish_stage",
+    "train_resumable",
+    "training_curve",
+    "training_history",
+    "write_adhoc_eval",
+]
 
 logger = logging.getLogger(__name__)
 
-EVAL_FILE = "eval.json"
+STAGE_FILE = "stage.json"
+ADHOC_EVAL_FILE = "eval_adhoc.json"
+# Under the working directory, for Hub models: a folder named like the Hub id would be loaded instead of the Hub's.
+ADHOC_EVAL_DIR = "evals"
+
+# What TRL 1.16's GRPOTrainer logs about its PPO-style clipping (clip_ratio/* for the grpo, bnpo, dr_grpo, dapo and
+# luspo losses, cispo_clip_ratio for cispo): whether the trust region ever acted.
+CLIP_RATIO_KEYS = (
+    "clip_ratio/region_mean",
+    "clip_ratio/low_mean",
+    "clip_ratio/low_min",
+    "clip_ratio/high_mean",
+    "clip_ratio/high_max",
+    "cispo_clip_ratio",
+)
+CURVE_KEYS = (
+    "loss",
+    "reward",
+    "completions/mean_length",
+    "completions/clipped_ratio",
+    "frac_reward_zero_std",
+    *CLIP_RATIO_KEYS,
+)
 
 
-def train_resumable(trainer: Trainer) -> None:
-    """Train, continuing from the newest checkpoint in output_dir when a previous run was killed."""
+@dataclasses.dataclass(frozen=True)
+class TrainTime:
+    """The `trainer.train()` call of `train_resumable`, kept on the trainer as `r1_train_time`."""
+
+    started: float  # time.time() at the call, comparable with the `started` a stage passes to finish_stage
+    seconds: float
+
+
+def train_resumable(trainer: Trainer) -> float:
+    """Train, continuing from the newest checkpoint in output_dir when a previous run was killed. Returns the
+    seconds `trainer.train()` took (this call's, resumed or not), also kept on the trainer as `r1_train_time`."""
     args = trainer.args
     resume = args.resume_from_checkpoint
     if resume is None and os.path.isdir(args.output_dir):
         resume = get_last_checkpoint(args.output_dir)
         if resume:
             logger.info("resuming from %s", resume)
+    started, clock = time.time(), time.monotonic()
     trainer.train(resume_from_checkpoint=resume)
+    seconds = time.monotonic() - clock
+    trainer.r1_train_time = TrainTime(started, seconds)
+    return seconds
 
 
-CURVE_KEYS = ("loss", "reward", "completions/mean_length", "completions/clipped_ratio", "frac_reward_zero_std")
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _round(value: float) -> float:
+    rounded = round(value, 4)
+    # A clip ratio of 3e-5 is clipping that acted; rounded to 0 it would read as none.
+    return rounded if rounded or not value else float(f"{value:.2g}")
+
+
+def _train_logs(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The closing summary log (train_runtime, train_loss) is not a step.
+    return [h for h in log_history if "train_runtime" not in h]
+
+
+def _curve_keys(history: list[dict[str, Any]]) -> list[str]:
+    keys = [k for k in CURVE_KEYS if any(k in h for h in history)]
+    return keys + sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
 
 
 def training_curve(trainer: Trainer) -> dict[str, list[float]]:
     """First and last logged value of the metrics that show whether a run learned (rewards per function too)."""
-    history = [h for h in trainer.state.log_history if "train_runtime" not in h]
-    keys = [k for k in CURVE_KEYS if any(k in h for h in history)]
-    keys += sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    history = _train_logs(trainer.state.log_history)
     curve = {}
-    for key in keys:
-        values = [h[key] for h in history if isinstance(h.get(key), int | float)]
+    for key in _curve_keys(history):
+        values = [h[key] for h in history if _number(h.get(key))]
         if values:
-            curve[key] = [round(values[0], 4), round(values[-1], 4)]
+            curve[key] = [_round(values[0]), _round(values[-1])]
     return curve
 
 
 def training_history(trainer: Trainer) -> dict[str, list[float | None]]:
     """Every logged value of the curve metrics, by step, for the report's plots: `{"step": [...], key: [...]}`,
     None where a step did not log that key."""
-    history = [h for h in trainer.state.log_history if "train_runtime" not in h and "step" in h]
-    keys = [k for k in CURVE_KEYS if any(k in h for h in history)]
-    keys += sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    history = [h for h in _train_logs(trainer.state.log_history) if "step" in h]
     series: dict[str, list[float | None]] = {"step": [h["step"] for h in history]}
-    for key in keys:
-        series[key] = [round(h[key], 4) if isinstance(h.get(key), int | float) else None for h in history]
+    for key in _curve_keys(history):
+        series[key] = [_round(h[key]) if _number(h.get(key)) else None for h in history]
     return series
+
+
+def clip_ratio_summary(log_history: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean and max over all logged steps of each clip-ratio metric TRL logged: a max of 0 means clipping never
+    acted, so ε (`epsilon`, `epsilon_high`) did not shape the run."""
+    history = _train_logs(log_history)
+    summary = {}
+    for key in CLIP_RATIO_KEYS:
+        values = [h[key] for h in history if _number(h.get(key))]
+        if values:
+            summary[key] = {"mean": _round(sum(values) / len(values)), "max": _round(max(values))}
+    return summary
+
+
+def adhoc_eval_path(model: str) -> Path:
+    """Where `r1-trl eval --model MODEL` writes its result without `--output`: `<model>/eval_adhoc.json` beside a
+    local model's stage record, or `evals/<org>--<name>/eval_adhoc.json` for a Hub id. `--` cannot occur in a Hub
+    id, so that folder can never be taken for one; `./org/name/` would be loaded in the Hub model's place."""
+    local = Path(os.path.expanduser(model))
+    if local.is_dir():
+        return local / ADHOC_EVAL_FILE
+    return Path(ADHOC_EVAL_DIR) / model.replace("/", "--") / ADHOC_EVAL_FILE
+
+
+def write_adhoc_eval(result: dict[str, Any], model: str, output: str | os.PathLike | None = None) -> Path:
+    """Write an `r1-trl eval` result to `output`, or by default to `adhoc_eval_path(model)`; returns the path."""
+    path = Path(output) if output else adhoc_eval_path(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return path
 
 
 def finish_stage(
@@ -76,6 +176,11 @@ def finish_stage(
     script_args: Any | None = None,
 ) -> dict[str, Any]:
     """Save the model and tokenizer, evaluate the trained model, record the result, and push when asked to.
+
+    `started` is the stage's time.time() at its start. The entry's times: `train_seconds` the `trainer.train()`
+    call of `train_resumable` (None if the stage trained otherwise), `setup_seconds` from `started` to that call
+    (loading, data, any evaluation before training), `eval_seconds` the final evaluation, and `stage_seconds` all
+    of it, saving included.
 
     A LoRA model saves its adapter to `output_dir/adapter` and, with `merge_lora`, the merged full model to
     `output_dir` (the layout of `r1_trl.models.lora`); it is evaluated as trained, adapter on.
@@ -97,22 +202,30 @@ def finish_stage(
             trust = getattr(args, "trust_remote_code", False)
             merged = save_lora(model, trainer.processing_class, out, merge_lora, trust)
             extra = {**(extra or {}), "lora": {"adapter": str(out / ADAPTER_DIR), "merged": merged}}
+    timing: TrainTime | None = getattr(trainer, "r1_train_time", None)
     entry: dict[str, Any] = {
-        "train_seconds": round(time.time() - started, 1),
+        "train_seconds": round(timing.seconds, 1) if timing else None,
+        "setup_seconds": round(timing.started - started, 1) if timing else None,
         "num_processes": trainer.accelerator.num_processes,
         "global_steps": trainer.state.global_step,
         "curve": training_curve(trainer),
         "history": training_history(trainer),
-        **(extra or {}),
     }
+    clipping = clip_ratio_summary(trainer.state.log_history)
+    if clipping or isinstance(trainer, GRPOTrainer):
+        # Empty for a GRPO loss that logs no clipping: said, rather than left for the reader to wonder about.
+        entry["clip_ratio"] = clipping
+    entry.update(extra or {})
     if evaluate is not None:
         trainer.accelerator.wait_for_everyone()
         if trainer.accelerator.is_main_process:
+            clock = time.monotonic()
             entry.update(evaluate(model))
+            entry["eval_seconds"] = round(time.monotonic() - clock, 1)
     entry["stage_seconds"] = round(time.time() - started, 1)
     if trainer.accelerator.is_main_process:
-        (out / "README.md").write_text(model_card(trainer, stage, entry, script_args))
-        (out / EVAL_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+        model_card(trainer, stage, entry, script_args).save(out / "README.md")
+        (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
         if report_path:
             update_report(report_path, stage, {**entry, "model": str(out)})
     if args.push_to_hub:

@@ -1,0 +1,185 @@
+"""From a recipe file and command-line flags to the parsed groups of one stage, strictly.
+
+`parse_stage(name, argv)` reads the YAML, translates open-r1's keys (`r1_trl.configs.compat`), refuses every key the
+stage would ignore (all of them at once, naming the stage and where each key belongs), parses the rest with TRL's
+parser into the stage's groups, and runs the stage's cross-field checks. The run and `--dry-run` both start here, so
+a dry-run refuses whatever the run would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import yaml
+from trl import TrlParser
+
+__all__ = ["Recipe", "parse_any_recipe", "parse_stage", "read_yaml_mapping", "stage_fields"]
+
+logger = logging.getLogger(__name__)
+
+
+def read_yaml_mapping(path: str | os.PathLike, what: str = "recipe") -> dict[str, Any]:
+    """A YAML file that must be a mapping, with a one-line error naming the file for every way it can fail."""
+    try:
+        with open(path) as f:
+            config = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ValueError(f"{what} {str(path)!r} does not exist") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"{what} {str(path)!r} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{what} {str(path)!r} must be a YAML mapping of field: value")
+    return config
+
+
+class Recipe:
+    """The parsed groups of one stage's recipe. Reading a field finds the group that holds it; a field that no group
+    of this stage has is an AttributeError naming the stage, never a silent default."""
+
+    def __init__(self, stage: str, parts: Sequence[Any], explicit: set[str], cli: set[str] = frozenset()):
+        object.__setattr__(self, "stage", stage)
+        object.__setattr__(self, "parts", tuple(parts))
+        # Keys the recipe file or the command line set, as opposed to defaults; `cli` those of the command line.
+        object.__setattr__(self, "explicit", frozenset(explicit))
+        object.__setattr__(self, "cli", frozenset(cli))
+
+    def _owner(self, name: str) -> Any:
+        for part in self.parts:
+            if name in {f.name for f in dataclasses.fields(part)}:
+                return part
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        owner = self._owner(name)
+        if owner is not None:
+            return getattr(owner, name)
+        for part in self.parts:  # methods of a group, e.g. RewardArguments.reward_params
+            if not isinstance(getattr(type(part), name, None), property) and callable(getattr(part, name, None)):
+                return getattr(part, name)
+        raise AttributeError(f"stage {self.stage!r} has no recipe field {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        owner = self._owner(name)
+        if owner is None:
+            raise AttributeError(f"stage {self.stage!r} has no recipe field {name!r}")
+        setattr(owner, name, value)
+
+    def has(self, name: str) -> bool:
+        return self._owner(name) is not None
+
+    def part(self, cls: type) -> Any:
+        """The group of type `cls` (or a subclass); ValueError when this stage does not parse one."""
+        for part in self.parts:
+            if isinstance(part, cls):
+                return part
+        raise ValueError(f"stage {self.stage!r} has no {cls.__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.parts)
+
+
+def _group_types(stage: str) -> tuple[type, ...]:
+    from .. import configs
+    from . import STAGES
+
+    return tuple(getattr(configs, name) for name in STAGES[stage].groups)
+
+
+def stage_fields(stage: str) -> set[str]:
+    return {f.name for t in _group_types(stage) for f in dataclasses.fields(t)} | {"env"}
+
+
+def _where_used(key: str) -> list[str]:
+    from . import STAGES
+
+    return [name for name, spec in STAGES.items() if spec.groups and key in stage_fields(name)]
+
+
+def _check_keys(stage: str, keys: Sequence[str], known: set[str], source: str) -> None:
+    problems = []
+    for key in keys:
+        if key in known:
+            continue
+        users = _where_used(key)
+        if users:
+            problems.append(f"{key!r} (a field of {', '.join(users)}; {stage} would ignore it)")
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.8)
+        problems.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    if problems:
+        keys = "key" if len(problems) == 1 else "keys"
+        raise ValueError(f"{stage}: unknown recipe {keys} {'; '.join(problems)} in {source}")
+
+
+def _cli_keys(argv: Sequence[str]) -> list[str]:
+    return [a[2:].split("=", 1)[0] for a in argv if a.startswith("--") and a != "--config"]
+
+
+def parse_stage(stage: str, argv: Sequence[str]) -> Recipe:
+    """Parse `--config FILE` plus command-line overrides into the stage's groups and check them."""
+    from . import STAGES
+
+    types = _group_types(stage)
+    if not types:
+        raise ValueError(f"stage {stage!r} takes no recipe")
+    recipe = _parse(stage, types, argv, stage_fields(stage))
+    check = _stage_check(STAGES[stage].run)
+    if check is not None:
+        check(recipe, **STAGES[stage].options)
+    return recipe
+
+
+def parse_any_recipe(name: str, types: Sequence[type], argv: Sequence[str]) -> Recipe:
+    """Parse into `types` a recipe written for any stage (`r1-trl eval` reads a stage's recipe for its prompts and
+    sampling settings): keys some stage knows are accepted and those outside `types` dropped; others are refused."""
+    from . import STAGES
+
+    every = set().union(*(stage_fields(s) for s, spec in STAGES.items() if spec.groups))
+    own = {f.name for t in types for f in dataclasses.fields(t)} | {"env"}
+    return _parse(name, types, argv, every, keep=own)
+
+
+def _parse(
+    stage: str, types: Sequence[type], argv: Sequence[str], known: set[str], keep: set[str] | None = None
+) -> Recipe:
+    from ..configs.compat import adapt_open_r1_keys
+
+    argv = list(argv)
+    cli = set(_cli_keys(argv))
+    _check_keys(stage, sorted(cli), known, "the command line")
+    explicit = set(cli)
+    if "--config" in argv:
+        i = argv.index("--config")
+        if i + 1 >= len(argv):
+            raise ValueError("--config needs a recipe file")
+        path = argv[i + 1]
+        config = adapt_open_r1_keys(read_yaml_mapping(path), known)
+        _check_keys(stage, list(config), known, path)
+        if keep is not None:
+            config = {k: v for k, v in config.items() if k in keep}
+        explicit |= set(config)
+        # TRL's parser reads a file: hand it the translated recipe.
+        fd, tmp = tempfile.mkstemp(suffix=".yaml")
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump(config, f, allow_unicode=True)
+        argv[i + 1] = tmp
+        try:
+            parsed = TrlParser(list(types)).parse_args_and_config(argv)
+        finally:
+            os.unlink(tmp)
+    else:
+        parsed = TrlParser(list(types)).parse_args_and_config(argv)
+    return Recipe(stage, parsed, explicit, cli)
+
+
+def _stage_check(run: str) -> Callable[..., None] | None:
+    """The stage module's `check_recipe(recipe, **options)`: its cross-field rules, shared by run and dry-run."""
+    module = importlib.import_module(run.partition(":")[0])
+    return getattr(module, "check_recipe", None)
