@@ -39,7 +39,12 @@ R1_ZERO_TEMPLATE_ZH = (
 
 @dataclass(frozen=True)
 class ResponseFormat:
-    """`<think>\\n reasoning \\n</think>\\n<answer>\\n answer \\n</answer>`: the shape R1-Zero is rewarded for."""
+    """`<think> reasoning </think> <answer> answer </answer>`: the shape the R1-Zero template asks for.
+
+    The template writes the blocks with single spaces between them and no newlines, so any whitespace (none
+    included) between and around the blocks is well-formed. `render` writes newlines, as SFT data does, which is
+    one of those shapes and also the one `strict=True` wants (open-r1's `<think>\\n...\\n</think>\\n<answer>...`).
+    """
 
     think_open: str = "<think>"
     think_close: str = "</think>"
@@ -53,13 +58,14 @@ class ResponseFormat:
     def render(self, reasoning: str, answer: str) -> str:
         return f"{self.think_open}\n{reasoning}\n{self.think_close}\n{self.answer_open}\n{answer}\n{self.answer_close}"
 
-    def parse(self, text: str, lenient: bool = False) -> tuple[str, str] | None:
+    def parse(self, text: str, strict: bool = False) -> tuple[str, str] | None:
         """Split a completion into (reasoning, answer), or None when it is not exactly one well-formed response.
 
         Each tag must appear exactly once and in order, so nested or repeated blocks (which a collapsing policy
         learns to exploit) never pass, and both blocks must hold something: an empty think block is the cheapest
-        way to collect a format reward without reasoning. Strict mode wants the newlines the template shows;
-        lenient mode takes any whitespace. Plain string scanning, linear in the length: a regex with lazy groups
+        way to collect a format reward without reasoning. By default any whitespace, or none, may stand between
+        and around the blocks, as in the template's `<think> ... </think> <answer> ... </answer>`; `strict=True`
+        wants the newlines `render` writes. Plain string scanning, linear in the length: a regex with lazy groups
         backtracks for minutes on long hostile completions.
         """
         s = text.strip()
@@ -73,15 +79,15 @@ class ResponseFormat:
         reasoning = s[len(self.think_open) : think_end]
         gap = s[think_end + len(self.think_close) : answer_start]
         answer = s[answer_start + len(self.answer_open) : len(s) - len(self.answer_close)]
-        if lenient:
-            ok = not gap.strip()
-        else:
+        if strict:
             ok = gap == "\n" and all(len(b) >= 2 and b[0] == b[-1] == "\n" for b in (reasoning, answer))
+        else:
+            ok = not gap.strip()
         reasoning, answer = reasoning.strip(), answer.strip()
         return (reasoning, answer) if ok and reasoning and answer else None
 
-    def matches(self, text: str, lenient: bool = False) -> bool:
-        return self.parse(text, lenient) is not None
+    def matches(self, text: str, strict: bool = False) -> bool:
+        return self.parse(text, strict) is not None
 
     def answer_span(self, text: str) -> str | None:
         """The text inside the one `<answer>` block; None when there is none or more than one (reward hacking)."""
@@ -101,11 +107,12 @@ TAG_FORMAT = ResponseFormat()
 
 @dataclass(frozen=True)
 class ReadableFormat:
-    """`|special_token|\\n reasoning \\n|special_token|\\n summary`: DeepSeek-R1's readable cold-start format.
+    """`|special_token| reasoning |special_token| summary`: DeepSeek-R1's readable cold-start format.
 
     The same interface as `ResponseFormat`, so the format and accuracy rewards follow whichever format a recipe's
     template selects. The separator opens and closes the reasoning, so it appears exactly twice; the summary ends
-    the response and holds the final answer (the accuracy reward reads its last `\\boxed{}` or number).
+    the response and holds the final answer (the accuracy reward reads its last `\\boxed{}` or number). Any
+    whitespace may surround the separators; `render` writes newlines, which `strict=True` wants.
     """
 
     separator: str = "|special_token|"
@@ -130,28 +137,28 @@ class ReadableFormat:
     def render(self, reasoning: str, summary: str) -> str:
         return f"{self.separator}\n{reasoning}\n{self.separator}\n{summary}"
 
-    def parse(self, text: str, lenient: bool = False) -> tuple[str, str] | None:
+    def parse(self, text: str, strict: bool = False) -> tuple[str, str] | None:
         """(reasoning, summary), or None unless the text is one separator-delimited reasoning block followed by a
-        summary, both non-empty. Strict mode wants the newlines `render` writes; lenient takes any whitespace."""
+        summary, both non-empty. Any whitespace by default; `strict=True` wants the newlines `render` writes."""
         sep = self.separator
         s = text.strip()
         if s.count(sep) != 2 or not s.startswith(sep):
             return None
         second = s.index(sep, len(sep))
         reasoning, summary = s[len(sep) : second], s[second + len(sep) :]
-        if not lenient:
+        if strict:
             ok = len(reasoning) >= 2 and reasoning[0] == reasoning[-1] == "\n" and summary.startswith("\n")
             if not ok:
                 return None
         reasoning, summary = reasoning.strip(), summary.strip()
         return (reasoning, summary) if reasoning and summary else None
 
-    def matches(self, text: str, lenient: bool = False) -> bool:
-        return self.parse(text, lenient) is not None
+    def matches(self, text: str, strict: bool = False) -> bool:
+        return self.parse(text, strict) is not None
 
     def answer_span(self, text: str) -> str | None:
-        """The summary of a well-formed response (whitespace-tolerant); None otherwise."""
-        parsed = self.parse(text, lenient=True)
+        """The summary of a well-formed response; None otherwise."""
+        parsed = self.parse(text)
         return parsed[1] if parsed else None
 
     def marks_answer(self, text: str) -> bool:

@@ -1,4 +1,4 @@
-"""reasoning_rl end to end on a tiny model, with and without the language-consistency reward (the recipe flag)."""
+"""reasoning_rl end to end on a tiny model, and its comparison without the language-consistency reward."""
 
 import json
 
@@ -36,11 +36,10 @@ def _recipe(tmp_path, name, model_dir, **extra):
     return path
 
 
-def test_lc_flag_switches_the_reward_and_the_report_entry(tmp_path, tiny_model_dir):
-    with_lc = _recipe(tmp_path, "with", tiny_model_dir)
-    without = _recipe(tmp_path, "without", tiny_model_dir, use_language_consistency="false")
-    assert main(["reasoning_rl", "--config", str(with_lc)]) == 0
-    assert main(["reasoning_rl_no_lc", "--config", str(without)]) == 0
+def test_no_lc_stage_runs_the_base_recipe_without_lc_and_records_itself(tmp_path, tiny_model_dir):
+    recipe = _recipe(tmp_path, "reasoning_rl", tiny_model_dir)
+    assert main(["reasoning_rl", "--config", str(recipe)]) == 0
+    assert main(["reasoning_rl_no_lc", "--config", str(recipe)]) == 0
     stages = json.loads((tmp_path / "report.json").read_text())["stages"]
     assert set(stages) == {"reasoning_rl", "reasoning_rl_no_lc"}
     assert "rewards/language_consistency/mean" in stages["reasoning_rl"]["curve"]
@@ -48,6 +47,19 @@ def test_lc_flag_switches_the_reward_and_the_report_entry(tmp_path, tiny_model_d
     assert "rewards/accuracy/mean" in stages["reasoning_rl_no_lc"]["curve"]
     assert stages["reasoning_rl"]["sampling"]["template"] == "readable"
     assert "language_consistency" in stages["reasoning_rl_no_lc"]["per_lang"]["en"]
+    # Its own folder: the run with LC is not overwritten.
+    assert stages["reasoning_rl_no_lc"]["model"] == str(tmp_path / "reasoning_rl_no_lc")
+    assert (tmp_path / "reasoning_rl" / "stage.json").exists() and (tmp_path / "reasoning_rl_no_lc").is_dir()
+
+
+def test_the_recipe_switch_records_the_comparison_too(tmp_path, tiny_model_dir, capsys):
+    recipe = _recipe(tmp_path, "reasoning_rl", tiny_model_dir, use_language_consistency="false")
+    assert main(["reasoning_rl", "--config", str(recipe), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "rewards resolve: accuracy, format\n" in out and str(tmp_path / "reasoning_rl_no_lc") in out
+    flag = ["--config", str(recipe), "--use_language_consistency", "true", "--dry-run"]
+    assert main(["reasoning_rl_no_lc", *flag]) == 2
+    assert "contradicts it" in capsys.readouterr().err
 
 
 def test_reward_weights_must_match_the_rewards(tmp_path, tiny_model_dir, capsys):

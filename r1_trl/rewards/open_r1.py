@@ -224,16 +224,22 @@ class _OpenR1Cosine(Reward):
         return lo + 0.5 * (hi - lo) * (1.0 + cosine)
 
 
+def _looks_like_completions(batch: Any) -> bool:
+    # Token ids are sequences of ints; completions are strings or conversations (lists of message dicts).
+    first = next(iter(batch), None) if isinstance(batch, list | tuple) else None
+    return isinstance(first, str) or (isinstance(first, list | tuple) and isinstance(next(iter(first), None), dict))
+
+
 class _OpenR1SoftOverlong(SoftOverlongPunishment):
     """Takes open-r1's calls `f(completion_ids)` and `f(completion_ids=...)` as well as TRL's
-    `f(completions, completion_ids=...)`: a lone positional argument is the completions only when `completion_ids`
-    is also given by keyword."""
+    `f(completions, completion_ids=...)`: a lone positional argument is the completion ids unless `completion_ids`
+    is also given by keyword or it holds strings or conversations."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
         if len(args) > 1:
             raise TypeError(f"{self.__name__} takes completion_ids (or completions and completion_ids=...)")
         completions = kwargs.pop("completions", None)
-        if args and "completion_ids" in kwargs:
+        if args and ("completion_ids" in kwargs or _looks_like_completions(args[0])):
             completions = args[0]
         elif args:
             kwargs["completion_ids"] = args[0]
