@@ -11,10 +11,14 @@ from .stages import STAGES, get_stage
 
 __all__ = ["main"]
 
-USAGE = (
-    "usage: r1-trl <stage> --config RECIPE.yaml [--field value ...] [--dry-run [--accelerate_config FILE]]\n"
-    f"stages: {', '.join(STAGES)}\n"
-    "example: r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml"
+USAGE = "\n".join(
+    [
+        "usage: r1-trl <stage> --config RECIPE.yaml [--field value ...] "
+        "[--dry-run [--accelerate_config FILE | --num_processes N]]",
+        "stages:",
+        *(f"  {name:<20}{spec.help}" for name, spec in STAGES.items()),
+        "example: r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml",
+    ]
 )
 
 

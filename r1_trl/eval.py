@@ -15,10 +15,10 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from .generation import Completion, SamplingSettings, sample_completions
 from .rewards import (
     AccuracyReward,
-    FormatReward,
     LanguageConsistencyReward,
     answers_match,
     extract_answer,
+    get_reward_func,
     last_number,
 )
 from .templates import Template
@@ -37,7 +37,8 @@ def _rewards(template: Template) -> dict[str, Any]:
     fmt = template.response_format
     return {
         "accuracy": AccuracyReward(fmt),
-        "format": FormatReward(fmt),
+        # By registry name, so format_rate is the `format` reward a recipe names, whatever shape that accepts.
+        "format": get_reward_func("format", response_format=fmt),
         "consistency": LanguageConsistencyReward(fmt),
     }
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .files import write_json
 
 __all__ = ["EVAL_METRICS", "format_table", "load_report", "remove_stage", "update_report"]
 
@@ -23,19 +24,11 @@ def load_report(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(p.read_text())
 
 
-def _write(path: Path, report: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(report, f, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
-
-
 def remove_stage(path: str | os.PathLike, stage: str) -> None:
     """Drop a stage's entry, so a rerun's entry holds only what the rerun measured."""
     report = load_report(path)
     if report.get("stages", {}).pop(stage, None) is not None:
-        _write(Path(path), report)
+        write_json(path, report)
 
 
 def update_report(
@@ -47,7 +40,7 @@ def update_report(
     if stage is not None and entry is not None:
         report.setdefault("stages", {})[stage] = {**report.get("stages", {}).get(stage, {}), **entry}
     report.update(top)
-    _write(Path(path), report)
+    write_json(path, report)
     return report
 
 

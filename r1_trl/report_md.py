@@ -10,10 +10,10 @@ import io
 import logging
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .files import atomic_write
 from .report import EVAL_METRICS
 
 __all__ = ["write_report_md"]
@@ -68,19 +68,6 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # Same directory as the target so os.replace is a rename, never a cross-device copy.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the report is meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _stages(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     stages = report.get("stages")
     if not isinstance(stages, dict):
@@ -102,7 +89,7 @@ def _save(fig: Any, path: Path) -> None:
     # Render to memory first: savefig streams into the file as it draws, which a kill could cut short.
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
-    _atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
     logger.info("wrote %s", path)
 
 
@@ -325,6 +312,6 @@ def write_report_md(report: dict[str, Any], out_dir: str | os.PathLike) -> Path:
         lines += ["## Plots", ""] + [line for figure in figures for line in (figure, "")]
 
     path = out / "report.md"
-    _atomic_write(path, "\n".join(lines).rstrip("\n").encode() + b"\n")
+    atomic_write(path, "\n".join(lines).rstrip("\n").encode() + b"\n")
     logger.info("wrote %s", path)
     return path

@@ -88,15 +88,15 @@ def test_time_bound_holds():
 
 
 def test_rewards_pickle_with_their_names():
-    for reward in (AccuracyReward(), FormatReward(), FormatReward(lenient=True)):
+    for reward in (AccuracyReward(), FormatReward(), FormatReward(strict=True)):
         again = pickle.loads(pickle.dumps(reward))
         assert again.__name__ == reward.__name__
         assert again([SEED_GOOD], solution=["14"]) == reward([SEED_GOOD], solution=["14"])
 
 
 def test_registry():
-    funcs = get_reward_funcs(["accuracy", "format", "format_lenient"], timeout_s=2.0)
-    assert [f.__name__ for f in funcs] == ["accuracy", "format", "format_lenient"]
+    funcs = get_reward_funcs(["accuracy", "format", "format_strict"], timeout_s=2.0)
+    assert [f.__name__ for f in funcs] == ["accuracy", "format", "format_strict"]
     assert funcs[0].timeout_s == 2.0
     assert get_reward_func("tests.conftest.length_reward")(["abc"]) == [0.06]
     assert isinstance(get_reward_func("r1_trl.rewards.format.FormatReward"), FormatReward)
@@ -115,7 +115,7 @@ def test_registry():
     )
 )
 def test_rewards_never_raise(text):
-    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]), FormatReward(lenient=True)([text])):
+    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]), FormatReward(strict=True)([text])):
         assert len(out) == 1 and out[0] in (0.0, 1.0)
 
 
@@ -147,3 +147,62 @@ def test_reward_model_without_a_path_is_named():
         get_reward_func("reward_model")
     with pytest.raises(ValueError, match="harmlessness_model_name_or_path"):
         get_reward_func("harmlessness")
+
+
+SPACED = "<think> a </think> <answer> 14 </answer>"
+NEWLINES = "<think>\na\n</think>\n<answer>\n14\n</answer>"
+TIGHT = "<think>a</think><answer>14</answer>"
+MALFORMED = [
+    "<think> a </think> <answer> 14 </answer> <answer> 15 </answer>",
+    "<think> a <think> b </think> </think> <answer> 14 </answer>",
+    "<think> </think> <answer> 14 </answer>",
+    "<think> a </think> <answer>\n</answer>",
+    "<answer> 14 </answer> <think> a </think>",
+    "14",
+]
+
+
+def test_registry_format_is_the_templates_shape_and_format_strict_wants_newlines():
+    fmt, strict = get_reward_func("format"), get_reward_func("format_strict")
+    assert (fmt.__name__, strict.__name__) == ("format", "format_strict")
+    assert fmt([SPACED, NEWLINES, TIGHT, *MALFORMED]) == [1.0, 1.0, 1.0] + [0.0] * len(MALFORMED)
+    assert strict([SPACED, NEWLINES, TIGHT, *MALFORMED]) == [0.0, 1.0, 0.0] + [0.0] * len(MALFORMED)
+    # A shared `strict` recipe param must not turn `format` into `format_strict`.
+    assert get_reward_func("format", strict=True)([SPACED]) == [1.0]
+
+
+def test_registry_format_follows_the_readable_format():
+    from r1_trl.templates import READABLE_FORMAT
+
+    spaced, newlines = "|special_token| x |special_token| 14", READABLE_FORMAT.render("x", "14")
+    both = [spaced, newlines, SPACED]
+    assert get_reward_func("format", response_format=READABLE_FORMAT)(both) == [1.0, 1.0, 0.0]
+    assert get_reward_func("format_strict", response_format=READABLE_FORMAT)(both) == [0.0, 1.0, 0.0]
+
+
+def test_format_lenient_is_gone_with_a_hint():
+    from r1_trl.rewards import check_reward_name
+
+    assert "format_lenient" not in REWARDS
+    for resolve in (get_reward_func, check_reward_name):
+        with pytest.raises(ValueError, match="`format_lenient` was renamed: `format` now accepts any whitespace"):
+            resolve("format_lenient")
+
+
+def test_eval_format_rate_is_the_registry_reward(monkeypatch):
+    from datasets import Dataset
+
+    from r1_trl import eval as r1_eval
+    from r1_trl.generation import Completion, SamplingSettings
+    from r1_trl.templates import get_template
+
+    texts = [SPACED, NEWLINES, TIGHT, *MALFORMED]
+    monkeypatch.setattr(
+        r1_eval, "sample_completions", lambda *a, **k: [[Completion(t, 8, False) for t in texts]]
+    )
+    data = Dataset.from_list([{"prompt": "2 + 3 * 4?", "solution": "14"}])
+    template = get_template("r1_zero_en")
+    settings = SamplingSettings(n=len(texts), temperature=1.0, max_new_tokens=8, batch_size=1)
+    result = r1_eval.evaluate(None, None, data, template, settings)
+    scores = get_reward_func("format", response_format=template.response_format)(texts)
+    assert result["format_rate"] == round(sum(scores) / len(scores), 4) == round(3 / len(texts), 4)

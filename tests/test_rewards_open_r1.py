@@ -136,8 +136,10 @@ def test_soft_overlong_takes_every_call_shape():
     assert reward(completion_ids=ids) == expected
     assert reward(["a", "b", "c"], completion_ids=ids) == expected  # TRL's direct call
     assert reward(prompts=["p"] * 3, completions=["a", "b", "c"], completion_ids=ids) == expected  # GRPOTrainer's
-    with pytest.raises(ValueError, match="completion_ids"):
-        reward(["a"])
+    # Strings or conversations are completions, whose ids are then missing.
+    for completions in (["a"], [conv("a")]):
+        with pytest.raises(ValueError, match="completion_ids"):
+            reward(completions)
     with pytest.raises(TypeError):
         reward(["a"], ids)
 

@@ -28,12 +28,47 @@ def test_conversation_form():
 
 def test_response_format_round_trip_and_hacks():
     text = TAG_FORMAT.render("3 * 4 = 12. 2 + 12 = 14.", "14")
-    assert TAG_FORMAT.parse(text) == ("3 * 4 = 12. 2 + 12 = 14.", "14")
-    assert TAG_FORMAT.parse("<think>\n \n</think>\n<answer>\n14\n</answer>") is None  # empty think
-    assert TAG_FORMAT.parse(text + "\n<answer>\n15\n</answer>") is None  # second answer
-    assert TAG_FORMAT.parse("<think>\na <think> b\n</think>\n<answer>\n14\n</answer>") is None  # nested tag
-    assert TAG_FORMAT.parse("<think> a </think> <answer> 14 </answer>") is None
-    assert TAG_FORMAT.parse("<think> a </think> <answer> 14 </answer>", lenient=True) == ("a", "14")
+    for strict in (False, True):  # what render writes (SFT data) is well-formed either way
+        assert TAG_FORMAT.parse(text, strict=strict) == ("3 * 4 = 12. 2 + 12 = 14.", "14")
+        assert TAG_FORMAT.parse("<think>\n \n</think>\n<answer>\n14\n</answer>", strict) is None  # empty think
+        assert TAG_FORMAT.parse(text + "\n<answer>\n15\n</answer>", strict) is None  # second answer
+        assert TAG_FORMAT.parse("<think>\na <think> b\n</think>\n<answer>\n14\n</answer>", strict) is None  # nested
+
+
+# The shape the R1-Zero template itself shows: spaces between the blocks, no newlines.
+TEMPLATE_SHAPE = "<think> a </think> <answer> 14 </answer>"
+
+
+def test_response_format_accepts_the_templates_own_shape_by_default():
+    assert TAG_FORMAT.parse(TEMPLATE_SHAPE) == ("a", "14")
+    assert TAG_FORMAT.parse("<think>a</think><answer>14</answer>") == ("a", "14")  # no whitespace at all
+    assert TAG_FORMAT.parse("  <think>\ta\n\n</think>\n\n <answer>14</answer>\n") == ("a", "14")
+    assert TAG_FORMAT.matches(TEMPLATE_SHAPE) and not TAG_FORMAT.matches(TEMPLATE_SHAPE, strict=True)
+    # Only the newline shape `render` writes is strict.
+    assert TAG_FORMAT.parse(TEMPLATE_SHAPE, strict=True) is None
+    assert TAG_FORMAT.parse("<think>a</think><answer>14</answer>", strict=True) is None
+    assert TAG_FORMAT.parse("<think>\na\n</think>\n<answer>\n14\n</answer>", strict=True) == ("a", "14")
+
+
+def test_response_format_refuses_hacks_whatever_the_whitespace():
+    bad = [
+        "<think> a </think> <answer> 14 </answer> <answer> 15 </answer>",  # repeated answer
+        "<think> a </think> <think> b </think> <answer> 14 </answer>",  # repeated think
+        "<think> a <think> b </think> </think> <answer> 14 </answer>",  # nested think
+        "<think> a <answer> 1 </answer> </think> <answer> 14 </answer>",  # an answer hidden in the reasoning
+        "<think>  </think> <answer> 14 </answer>",  # empty think
+        "<think> a </think> <answer> </answer>",  # empty answer
+        "<answer> 14 </answer> <think> a </think>",  # wrong order
+        "<think> a <answer> 14 </think> </answer>",  # interleaved
+        "<think> a </think> so <answer> 14 </answer>",  # text between the blocks
+        "x <think> a </think> <answer> 14 </answer>",  # text before
+        "<think> a </think> <answer> 14 </answer> x",  # text after
+        "<think> a </think>",  # no answer
+        "<answer> 14 </answer>",  # no think
+    ]
+    for text in bad:
+        assert TAG_FORMAT.parse(text) is None, text
+        assert TAG_FORMAT.parse(text.replace(" ", "\n"), strict=True) is None, text
 
 
 def test_prefilled_think_is_detected():
@@ -54,14 +89,21 @@ def test_readable_format_round_trip_and_rewards_follow_it():
 
     text = READABLE_FORMAT.render("First, 3 * 4 = 12. Then 2 + 12 = 14.", "The answer is 14.")
     assert text == "|special_token|\nFirst, 3 * 4 = 12. Then 2 + 12 = 14.\n|special_token|\nThe answer is 14."
-    assert READABLE_FORMAT.parse(text) == ("First, 3 * 4 = 12. Then 2 + 12 = 14.", "The answer is 14.")
-    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14") is None
-    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14", lenient=True) == ("x", "14")
-    assert READABLE_FORMAT.parse("|special_token|\n\n|special_token|\n14") is None  # empty reasoning
-    assert READABLE_FORMAT.parse(text + "|special_token|") is None
+    for strict in (False, True):
+        assert READABLE_FORMAT.parse(text, strict) == ("First, 3 * 4 = 12. Then 2 + 12 = 14.", "The answer is 14.")
+        assert READABLE_FORMAT.parse("|special_token|\n\n|special_token|\n14", strict) is None  # empty reasoning
+        assert READABLE_FORMAT.parse("|special_token|\nx\n|special_token|\n ", strict) is None  # empty summary
+        assert READABLE_FORMAT.parse(text + "|special_token|", strict) is None
+        assert READABLE_FORMAT.parse("x\n" + text, strict) is None  # text before the reasoning
+    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14") == ("x", "14")
+    assert READABLE_FORMAT.parse("|special_token|x|special_token|14") == ("x", "14")
+    assert READABLE_FORMAT.parse("|special_token| x |special_token| 14", strict=True) is None
+    assert READABLE_FORMAT.parse("|special_token|\nx\n|special_token| 14", strict=True) is None
     fmt = get_template("readable").response_format
     assert fmt is READABLE_FORMAT
     assert FormatReward(fmt)([text, "<think>\nx\n</think>\n<answer>\n14\n</answer>"]) == [1.0, 0.0]
+    spaced = "|special_token| x |special_token| 14"
+    assert FormatReward(fmt)([spaced]) == [1.0] and FormatReward(fmt, strict=True)([spaced, text]) == [0.0, 1.0]
     assert AccuracyReward(fmt)([text, text.replace("14.", "15.")], solution=["14", "14"]) == [1.0, 0.0]
     assert AccuracyReward(fmt)(["The answer is 14."], solution=["14"]) == [0.0]
     assert TagCountReward(fmt)([text, text + "|special_token|"]) == [1.0, 0.0]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rewards import AccuracyReward, LanguageConsistencyReward
+from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from ..templates import READABLE_FORMAT
 from .arithmetic import CONNECTIVES, JOINER, Problem
 from .shards import RowShards, build_row_shards
@@ -231,15 +232,6 @@ def response_from_continuation(continuation: str, lang: str) -> str:
 # Filters
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _paragraphs(text: str) -> list[str]:
-    # A single newline counts as a break too: one overlong line is a wall of text however it is spaced.
-    return [p.strip() for p in text.splitlines() if p.strip()]
-
-
 def _filter_checks(
     language_threshold: float, max_paragraph_chars: int
 ) -> list[tuple[str, Callable[[ColdStartExample], bool]]]:
@@ -247,8 +239,6 @@ def _filter_checks(
     the list is built fresh for every `apply_filters` call."""
     accuracy = AccuracyReward(READABLE_FORMAT)
     language = LanguageConsistencyReward(response_format=READABLE_FORMAT)
-    seen: set[tuple[str, str]] = set()
-
     def score(reward: Callable[..., list[float | None]], ex: ColdStartExample) -> float | None:
         return reward([ex.response], solution=[ex.solution], lang=[ex.lang], prompts=[ex.prompt])[0]
 
@@ -264,7 +254,7 @@ def _filter_checks(
         return value is not None and value >= language_threshold
 
     def paragraph_length(ex: ColdStartExample) -> bool:
-        return all(len(p) <= max_paragraph_chars for p in _paragraphs(ex.response))
+        return paragraphs_within(ex.response, max_paragraph_chars)
 
     def verification(ex: ColdStartExample) -> bool:
         if ex.method != "reflection":
@@ -272,20 +262,13 @@ def _filter_checks(
         parsed = READABLE_FORMAT.parse(ex.response)
         return parsed is not None and has_verification(parsed[0])
 
-    def duplicate(ex: ColdStartExample) -> bool:
-        key = (ex.prompt.strip(), _normalize(ex.response))
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
-
     checks = {
         "format": fmt,
         "correct": correct,
         "language": lang,
         "paragraph_length": paragraph_length,
         "verification": verification,
-        "duplicate": duplicate,
+        "duplicate": dedup_check(lambda ex: ex.prompt, lambda ex: ex.response),
     }
     return [(name, checks[name]) for name in FILTERS]
 
@@ -300,27 +283,10 @@ def apply_filters(
     the first occurrence is kept and the later one is counted under its own method. Returns the kept examples and
     `{method: {"input": n, <filter>: rejected, ..., "kept": n}}` for every method seen, plus `"total"`.
     """
-    if not 0.0 <= language_threshold <= 1.0:
-        raise ValueError(f"cold start: language_threshold must be in [0, 1], got {language_threshold}")
-    if max_paragraph_chars <= 0:
-        raise ValueError(f"cold start: max_paragraph_chars must be positive, got {max_paragraph_chars}")
+    check_filter_bounds("cold start", language_threshold, max_paragraph_chars)
     checks = _filter_checks(language_threshold, max_paragraph_chars)
-
-    def empty() -> dict[str, int]:
-        return {"input": 0, **dict.fromkeys(FILTERS, 0), "kept": 0}
-
-    counts: dict[str, dict[str, int]] = {}
-    kept: list[ColdStartExample] = []
-    for ex in examples:
-        per_method = counts.setdefault(ex.method, empty())
-        per_method["input"] += 1
-        rejected_by = next((name for name, check in checks if not check(ex)), None)
-        if rejected_by is None:
-            per_method["kept"] += 1
-            kept.append(ex)
-        else:
-            per_method[rejected_by] += 1
-    total = empty()
+    kept, counts = run_filters(examples, checks, group=lambda ex: ex.method)
+    total = {"input": 0, **dict.fromkeys(FILTERS, 0), "kept": 0}
     for per_method in counts.values():
         for key, value in per_method.items():
             total[key] += value

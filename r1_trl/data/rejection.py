@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..rewards import LanguageConsistencyReward, get_reward_funcs
+from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from ..templates import READABLE_FORMAT, ReadableFormat, ResponseFormat
 
 __all__ = [
@@ -72,31 +73,17 @@ def has_code_block(text: str) -> bool:
     return "```" in text or _INDENTED_CODE_RE.search(text) is not None
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _filter_checks(language_threshold: float, max_paragraph_chars: int) -> list[tuple[str, Callable[[dict], bool]]]:
     """The checks in `FILTERS` order; True keeps the sample. `duplicate` remembers what it let through, so the list
     is built fresh for each `apply_filters` call."""
-    seen: set[tuple[str, str]] = set()
-
-    def duplicate(row: dict) -> bool:
-        key = (row["prompt"].strip(), _normalize(row["response"]))
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
-
     checks: dict[str, Callable[[dict], bool]] = {
         "format": lambda r: r["format"] == 1.0,
         "correct": lambda r: r["accuracy"] == 1.0,
         # None (no known script to judge) is no evidence of one language: drop it.
         "language": lambda r: r["language"] is not None and r["language"] >= language_threshold,
-        # A single newline counts as a break too: one overlong line is a wall of text however it is spaced.
-        "paragraph_length": lambda r: all(len(p.strip()) <= max_paragraph_chars for p in r["response"].splitlines()),
+        "paragraph_length": lambda r: paragraphs_within(r["response"], max_paragraph_chars),
         "code_block": lambda r: not has_code_block(r["response"]),
-        "duplicate": duplicate,
+        "duplicate": dedup_check(lambda r: r["prompt"], lambda r: r["response"]),
     }
     return [(name, checks[name]) for name in FILTERS]
 
@@ -108,25 +95,14 @@ def apply_filters(
     `{"input": n, <filter>: rejected, ..., "kept": n}`: each rejection counts once, under the first filter (in
     `FILTERS` order) that rejects it. Duplicates are the same prompt with the same whitespace-normalized response;
     the first is kept."""
-    if not 0.0 <= language_threshold <= 1.0:
-        raise ValueError(f"rejection sampling: language_threshold must be in [0, 1], got {language_threshold}")
-    if max_paragraph_chars <= 0:
-        raise ValueError(f"rejection sampling: max_paragraph_chars must be positive, got {max_paragraph_chars}")
-    checks = _filter_checks(language_threshold, max_paragraph_chars)
-    counts = {"input": 0, **dict.fromkeys(FILTERS, 0), "kept": 0}
-    kept = []
+    check_filter_bounds("rejection sampling", language_threshold, max_paragraph_chars)
+    rows = list(rows)
     for row in rows:
         missing = [k for k in ("prompt", "response", "accuracy", "format", "language") if k not in row]
         if missing:
             raise ValueError(f"rejection sampling: sample is missing {missing}; score it with score_samples first")
-        counts["input"] += 1
-        rejected_by = next((name for name, check in checks if not check(row)), None)
-        if rejected_by is None:
-            counts["kept"] += 1
-            kept.append(row)
-        else:
-            counts[rejected_by] += 1
-    return kept, counts
+    kept, counts = run_filters(rows, _filter_checks(language_threshold, max_paragraph_chars))
+    return kept, counts.get("all", {"input": 0, **dict.fromkeys(FILTERS, 0), "kept": 0})
 
 
 def select_per_prompt(rows: Iterable[dict[str, Any]], keep: int, rank_by: str = "shortest") -> list[dict[str, Any]]:

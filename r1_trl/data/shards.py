@@ -19,26 +19,14 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["SHARD_KEY_RE", "RowShards", "atomic_write", "build_row_shards"]
+from ..files import atomic_write
+
+__all__ = ["SHARD_KEY_RE", "RowShards", "build_row_shards"]
+
 
 logger = logging.getLogger(__name__)
 
 SHARD_KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a kill at any moment leaves either the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            # Without this a crash of the machine (not just the process) can leave a renamed but empty shard.
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RowShards:

@@ -10,6 +10,7 @@ from ._timeout import run_bounded, shutdown_worker
 from .accuracy import AccuracyReward, answers_match, extract_answer
 from .base import Reward
 from .format import FormatReward
+from .guard import GuardedReward, RewardFailureError, guard_rewards
 from .language import LanguageConsistencyReward, detect_language
 from .length import CosineReward, LengthReward, SoftOverlongPunishment
 from .open_r1 import (
@@ -33,11 +34,13 @@ __all__ = [
     "AccuracyReward",
     "CosineReward",
     "FormatReward",
+    "GuardedReward",
     "LanguageConsistencyReward",
     "LengthReward",
     "ReasoningStepsReward",
     "RepetitionPenaltyReward",
     "Reward",
+    "RewardFailureError",
     "RewardFunc",
     "RewardModelReward",
     "SoftOverlongPunishment",
@@ -54,6 +57,7 @@ __all__ = [
     "get_reward_func",
     "get_reward_funcs",
     "get_soft_overlong_punishment",
+    "guard_rewards",
     "language_consistency_reward",
     "last_boxed",
     "last_number",

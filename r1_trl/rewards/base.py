@@ -3,6 +3,10 @@
 A reward scored one completion at a time subclasses `Reward` and implements `score(text, **row)`, where `row` holds
 that completion's dataset columns (and `completion_ids`, `prompts`) as TRL passes them. Rewards that compare
 completions with each other (group length rewards) override `__call__` instead.
+
+A completion whose scoring raises scores `error_value` and is counted on the instance (`take_failures`), so the
+trainer's guard (`r1_trl.rewards.guard`) can report the count and stop a run whose reward is broken rather than
+silently scoring it zero.
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ from typing import Any, ClassVar
 
 from ._text import completion_text
 
-__all__ = ["Reward", "row_kwargs", "token_lengths"]
+__all__ = ["Reward", "failure_summary", "row_kwargs", "token_lengths"]
 
 logger = logging.getLogger(__name__)
+
+
+def failure_summary(err: BaseException, limit: int = 300) -> str:
+    """`ZeroDivisionError: division by zero`, on one line and cut to `limit` characters, for one-line errors."""
+    message = " ".join(str(err).split())
+    text = f"{type(err).__name__}: {message}" if message else type(err).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def row_kwargs(kwargs: dict[str, Any], n: int, i: int) -> dict[str, Any]:
@@ -43,12 +54,18 @@ def token_lengths(reward_name: str, completions: list[Any], completion_ids: list
 
 class Reward:
     """Base class: `__name__` for TRL's `rewards/<name>/mean`, `required_columns` checked before training, and a
-    per-completion `score` whose failures are logged and scored `error_value` instead of stopping training."""
+    per-completion `score` whose failures score `error_value` and are counted for `take_failures`; the first one's
+    traceback is logged, later ones only counted."""
 
     name: ClassVar[str] = "reward"
     required_columns: ClassVar[tuple[str, ...]] = ()
     # What an unexpected failure scores: the "no credit" value of the reward.
     error_value: ClassVar[float | None] = 0.0
+    # Class-level defaults, so subclasses that skip `super().__init__()` still count; private, so `repr` and
+    # equality of configs ignore them. Strings and ints only: a reward must stay picklable after a failure.
+    _failures: int = 0
+    _failure: str | None = None
+    _traceback_logged: bool = False
 
     def __init__(self) -> None:
         self.__name__ = self.name
@@ -73,9 +90,33 @@ class Reward:
     def _safe_score(self, text: str, row: dict[str, Any]) -> float | None:
         try:
             return self.score(text, **row)
-        except Exception:  # a reward must never take training down
-            logger.exception("reward %s failed on a completion; scoring it %s", self.__name__, self.error_value)
+        except Exception as err:  # one hostile completion must not take training down; the guard judges the rate
+            self.record_failure(err)
             return self.error_value
+
+    def record_failure(self, err: BaseException, count: int = 1) -> None:
+        """Count `count` completions that failed with `err`; subclasses that catch failures in their own
+        `__call__` (a batch at a time) call this too, so the guard sees them."""
+        if not self._traceback_logged:
+            # One traceback per reward: a systematic bug would otherwise print one for every completion.
+            self._traceback_logged = True
+            logger.error(
+                "reward %s failed on a completion; scoring it %s. Later failures are only counted "
+                "(reward_failures/%s)",
+                self.__name__,
+                self.error_value,
+                self.__name__,
+                exc_info=err,
+            )
+        self._failures += count
+        if self._failure is None:
+            self._failure = failure_summary(err)
+
+    def take_failures(self) -> tuple[int, str | None]:
+        """(completions failed since the last call, the first failure as `Type: message`), and reset both."""
+        count, first = self._failures, self._failure
+        self._failures, self._failure = 0, None
+        return count, first
 
     def score(self, text: str, **row: Any) -> float | None:
         raise NotImplementedError

@@ -27,12 +27,12 @@ def _accuracy(response_format: ResponseFormat = TAG_FORMAT, timeout_s: float = 5
 
 
 def _format(response_format: ResponseFormat = TAG_FORMAT):
-    # The name picks the variant: a shared `lenient` param must not turn `format` into `format_lenient`.
-    return FormatReward(response_format, lenient=False)
+    # The name picks the variant: a shared `strict` param must not turn `format` into `format_strict`.
+    return FormatReward(response_format, strict=False)
 
 
-def _format_lenient(response_format: ResponseFormat = TAG_FORMAT):
-    return FormatReward(response_format, lenient=True)
+def _format_strict(response_format: ResponseFormat = TAG_FORMAT):
+    return FormatReward(response_format, strict=True)
 
 
 def _tag_count(response_format: ResponseFormat = TAG_FORMAT):
@@ -144,7 +144,7 @@ def _named_reward_model(name: str, scope: str, field: str) -> Callable[..., Rewa
 REWARDS: dict[str, Callable[..., RewardFunc]] = {
     "accuracy": _accuracy,
     "format": _format,
-    "format_lenient": _format_lenient,
+    "format_strict": _format_strict,
     "tag_count": _tag_count,
     "reasoning_steps": _reasoning_steps,
     "length": _length,
@@ -161,9 +161,20 @@ REWARDS: dict[str, Callable[..., RewardFunc]] = {
 
 _DOTTED_HINT = "or a dotted import path like my_pkg.rewards.fn"
 
+# Names recipes may still carry, with what became of them: a renamed reward should say so, not just be unknown.
+_RENAMED = {
+    "format_lenient": "`format_lenient` was renamed: `format` now accepts any whitespace; `format_strict` wants "
+    "newlines",
+}
+
 
 def _known() -> str:
     return f"known rewards: {', '.join(sorted(REWARDS))}, {_DOTTED_HINT}"
+
+
+def _unknown(name: str) -> ValueError:
+    hint = f"{_RENAMED[name]}; " if name in _RENAMED else ""
+    return ValueError(f"unknown reward {name!r}; {hint}{_known()}")
 
 
 def _accepted(factory: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +217,7 @@ def get_reward_func(name: str, **params: Any) -> RewardFunc:
         return factory(**_accepted(factory, params))
     module_name, _, attr = name.rpartition(".")
     if not module_name or not attr:
-        raise ValueError(f"unknown reward {name!r}; {_known()}")
+        raise _unknown(name)
     obj = _import(name)
     if inspect.isclass(obj):
         obj = obj(**_accepted(obj, params))
@@ -229,6 +240,6 @@ def check_reward_name(name: str) -> None:
         return
     module_name, _, attr = name.rpartition(".")
     if not module_name or not attr:
-        raise ValueError(f"unknown reward {name!r}; {_known()}")
+        raise _unknown(name)
     if not callable(_import(name)):
         raise ValueError(f"reward {name!r} is not a function or a reward class")

@@ -35,6 +35,7 @@ from ..data.cold_start import (
     response_from_continuation,
 )
 from ..data.refine import RuleBasedRefiner
+from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, sample_completions
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
@@ -188,14 +189,6 @@ def _jobs(rows: list[dict], cs: ColdStartArguments) -> dict[str, list[dict]]:
     return jobs
 
 
-def _write_dataset(out: Path, examples: list[ColdStartExample]) -> None:
-    tmp = out / (DATA_FILE + ".tmp")
-    with tmp.open("w") as f:
-        for ex in examples:
-            f.write(json.dumps(ex.to_row(), ensure_ascii=False) + "\n")
-    tmp.replace(out / DATA_FILE)
-
-
 def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
     started = time.time()
     args = parse_stage(stage, argv)
@@ -215,7 +208,7 @@ def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
             f"only {len(kept)} examples survived the filters, fewer than min_examples={cs.min_examples};"
             f" rejections: {json.dumps(counts.get('total', counts))}"
         )
-    _write_dataset(out, kept)
+    write_jsonl(out / DATA_FILE, (ex.to_row() for ex in kept))
     entry: dict[str, Any] = {
         "num_examples": len(kept),
         "num_generated": len(collected),
@@ -226,8 +219,8 @@ def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
         "stage_seconds": round(time.time() - started, 1),
         "dataset": str(out / DATA_FILE),
     }
-    (out / COUNTS_FILE).write_text(json.dumps(counts, indent=2, ensure_ascii=False))
-    (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    write_json(out / COUNTS_FILE, counts)
+    write_json(out / STAGE_FILE, entry)
     logger.info(
         "cold_start_data: %d of %d generated examples kept; mix %s",
         len(kept),

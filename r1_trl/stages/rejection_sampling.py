@@ -10,7 +10,6 @@ up to `keep_per_prompt` answers per prompt, and non-reasoning data is mixed in a
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from ..data import load_prompts
 from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
 from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_prompt
 from ..data.shards import build_row_shards
+from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_completions
 from ..report import update_report
 from ..templates import Template, get_template, prefilled_prefix
@@ -156,14 +156,6 @@ def _sft_row(template: Template, row: dict) -> dict[str, Any]:
     }
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
-
-
 def _settings(rs: RejectionSamplingArguments, args: TaskArguments) -> dict[str, Any]:
     """What decides the samples; the shard manifest refuses to resume under different ones."""
     keys = ("model_name_or_path", "samples_per_prompt", "temperature", "top_p", "max_new_tokens", "backend", "seed")
@@ -178,7 +170,7 @@ def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "reje
         update_report(args.report_path, stage, entry)
     if rs.hub_dataset_id:
         push_dataset(Path(entry["dataset"]), rs.hub_dataset_id)
-    (Path(rs.output_dir) / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    write_json(Path(rs.output_dir) / STAGE_FILE, entry)
     return entry
 
 
@@ -224,7 +216,7 @@ def build_sampled_set(args: TaskArguments, rs: RejectionSamplingArguments, sampl
         logger.warning("rejection sampling: no sample survived the filters, so no non-reasoning rows are mixed in")
     pool = load_non_reasoning(rs.non_reasoning_dataset) if rs.non_reasoning_ratio > 0 else []
     rows, mix = mix_non_reasoning(reasoning, pool, rs.non_reasoning_ratio, seed=rs.seed)
-    _write_jsonl(out / DATA_FILE, rows)
+    write_jsonl(out / DATA_FILE, rows)
     entry: dict[str, Any] = {
         "num_examples": len(rows),
         "num_reasoning": len(reasoning),
@@ -240,7 +232,7 @@ def build_sampled_set(args: TaskArguments, rs: RejectionSamplingArguments, sampl
         "stage_seconds": round(time.time() - started, 1),
         "dataset": str(out / DATA_FILE),
     }
-    (out / STATS_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+    write_json(out / STATS_FILE, entry)
     logger.info(
         "rejection_sampling: kept %d of %d samples (%s), %d non-reasoning rows mixed in",
         len(chosen),

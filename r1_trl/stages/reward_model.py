@@ -33,6 +33,7 @@ from trl import ModelConfig, RewardTrainer
 
 from ..configs import R1ModelConfig, R1RewardConfig, RewardModelArguments
 from ..data.preferences import preference_pairs
+from ..files import write_json
 from ..models import (
     ADAPTER_DIR,
     build_reward_model,
@@ -349,7 +350,7 @@ def main(argv: Sequence[str], stage: str = "reward_model") -> dict:
     entry["stage_seconds"] = round(time.time() - started, 1)
     if PartialState().is_main_process:
         out.mkdir(parents=True, exist_ok=True)
-        (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+        write_json(out / STAGE_FILE, entry)
         if rm_args.report_path:
             update_report(rm_args.report_path, stage, entry)
     return entry

@@ -1,5 +1,7 @@
-"""R1GRPOTrainer: TRL's GRPOTrainer plus the three things a recipe needs: rewards by name, the template applied to
-the dataset, and a few sample completions in the log."""
+"""R1GRPOTrainer: TRL's GRPOTrainer plus what a recipe needs: rewards by name, the template applied to the dataset,
+and rewards guarded so that a broken one stops training with its name (see `r1_trl.rewards.guard`).
+
+Sample completions are TRL's own: `log_completions` and `num_completions_to_print` in the config."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from datasets import Dataset
+from torch import nn
 from transformers import PreTrainedTokenizerBase
 from trl import GRPOTrainer
 
-from ..rewards import get_reward_funcs
+from ..rewards import get_reward_funcs, guard_rewards
 from ..rewards.routing import route_rewards
 from ..templates import Template, get_template, prefilled_prefix
 from .checkpoint import ConvertingResumeMixin
@@ -79,9 +82,9 @@ class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
         template: str | Template = "r1_zero",
         chat: bool = False,
         reward_params: dict[str, Any] | None = None,
-        log_samples: int = 2,
         reward_tasks: Sequence[str] | None = None,
         reward_start_steps: Sequence[int] | None = None,
+        max_reward_failure_share: float = 0.1,
         **kwargs: Any,
     ):
         self.template = get_template(template) if isinstance(template, str) else template
@@ -96,8 +99,9 @@ class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
             self.prefix = prefilled_prefix(rendered, self.template.response_format)
             if self.prefix:
                 logger.info("the chat template prefills %r; rewards see it prepended to each completion", self.prefix)
-                funcs = [PrefixedReward(f, self.prefix) for f in funcs]
-        self.log_samples = log_samples
+                funcs = [f if isinstance(f, nn.Module) else PrefixedReward(f, self.prefix) for f in funcs]
+        # Outermost, so it sees exactly what TRL passes and what TRL gets back.
+        funcs = guard_rewards(funcs, max_reward_failure_share)
         super().__init__(
             model=model,
             reward_funcs=funcs,
@@ -106,22 +110,3 @@ class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
             processing_class=processing_class,
             **kwargs,
         )
-
-    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        # The end-of-training summary is a log call too; its samples would repeat the last step's.
-        samples = self._recent_samples() if self.model.training and "train_runtime" not in logs else []
-        super().log(logs, start_time)
-        for line in samples:
-            logger.info(line)
-
-    def _recent_samples(self) -> list[str]:
-        if not self.accelerator.is_main_process or self.log_samples <= 0:
-            return []
-        completions = list(self._logs["completion"])[-self.log_samples :]
-        rewards = {name: list(v)[-self.log_samples :] for name, v in self._logs["rewards"].items()}
-        lines = []
-        for i, completion in enumerate(completions):
-            text = completion if isinstance(completion, str) else str(completion[-1].get("content", ""))
-            scores = ", ".join(f"{name}={vals[i]:.2f}" for name, vals in rewards.items() if i < len(vals))
-            lines.append(f"step {self.state.global_step} sample [{scores}]: {text!r}")
-        return lines

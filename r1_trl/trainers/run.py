@@ -8,7 +8,6 @@ hand never replaces a stage's record.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 import os
@@ -22,6 +21,7 @@ from transformers import Trainer
 from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOTrainer
 
+from ..files import write_json
 from ..model_card import model_card
 from ..models.lora import ADAPTER_DIR, save_lora
 from ..report import update_report
@@ -161,7 +161,7 @@ def write_adhoc_eval(result: dict[str, Any], model: str, output: str | os.PathLi
     """Write an `r1-trl eval` result to `output`, or by default to `adhoc_eval_path(model)`; returns the path."""
     path = Path(output) if output else adhoc_eval_path(model)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    write_json(path, result)
     return path
 
 
@@ -225,7 +225,7 @@ def finish_stage(
     entry["stage_seconds"] = round(time.time() - started, 1)
     if trainer.accelerator.is_main_process:
         model_card(trainer, stage, entry, script_args).save(out / "README.md")
-        (out / STAGE_FILE).write_text(json.dumps(entry, indent=2, ensure_ascii=False))
+        write_json(out / STAGE_FILE, entry)
         if report_path:
             update_report(report_path, stage, {**entry, "model": str(out)})
     if args.push_to_hub:
