@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # The one citation for epsilon = 10, worded the same in R1GRPOConfig's help and in every GRPO recipe.
 EPSILON_SOURCE = "DeepSeek-R1 v2 (Nature 2025), supplementary: first RL stage, epsilon = 10"
 CLIP_METRIC = "clip_ratio/region_mean"
+TINY_GRPO_RECIPES = [
+    ROOT / "recipes" / "tiny-moe" / f"{n}.yaml"
+    for n in ("r1_zero", "reasoning_rl", "reasoning_rl_no_lc", "all_scenarios_rl", "distill_rl_only")
+]
 
 
 def _clip_ratios(tmp_path, model_dir, *, gradient_accumulation_steps, steps_per_generation, max_steps):
@@ -65,7 +69,8 @@ def test_clipping_acts_only_when_a_rollout_feeds_several_optimizer_steps(tmp_pat
         tmp_path / "off", tiny_model_dir, gradient_accumulation_steps=1, steps_per_generation=4, max_steps=4
     )
     assert len(off_policy) == 4
-    assert max(off_policy[1:]) > 0, off_policy
+    # The first minibatch is still on the policy that generated it; the rest are not.
+    assert off_policy[0] == 0.0 and min(off_policy[1:]) > 0, off_policy
     # The same rollout size taken in one optimizer step: TRL reuses the current log-probs, the ratio is exactly 1.
     on_policy = _clip_ratios(
         tmp_path / "on", tiny_model_dir, gradient_accumulation_steps=4, steps_per_generation=4, max_steps=2
@@ -140,9 +145,7 @@ def test_epsilon_cites_one_source_everywhere():
     help_text = R1GRPOConfig.__dataclass_fields__["epsilon"].metadata["help"]
     assert EPSILON_SOURCE in help_text
     assert R1GRPOConfig.__dataclass_fields__["epsilon"].default == 10.0
-    tiny = [ROOT / "recipes" / "tiny-moe" / f"{n}.yaml" for n in ("r1_zero", "reasoning_rl", "reasoning_rl_no_lc",
-                                                                   "all_scenarios_rl", "distill_rl_only")]
-    for path in _grpo_recipes() + tiny:
+    for path in _grpo_recipes() + TINY_GRPO_RECIPES:
         text = path.read_text()
         assert EPSILON_SOURCE in text, path
         # Older wordings that attributed the value elsewhere or left the source out.
@@ -150,8 +153,7 @@ def test_epsilon_cites_one_source_everywhere():
 
 
 def test_tiny_recipes_stay_on_policy_and_say_so():
-    for n in ("r1_zero", "reasoning_rl", "reasoning_rl_no_lc", "all_scenarios_rl", "distill_rl_only"):
-        path = ROOT / "recipes" / "tiny-moe" / f"{n}.yaml"
+    for path in TINY_GRPO_RECIPES:
         recipe = yaml.safe_load(path.read_text())
         spg = recipe.get("steps_per_generation", recipe.get("gradient_accumulation_steps", 1))
         assert spg == recipe.get("gradient_accumulation_steps", 1), path

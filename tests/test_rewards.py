@@ -197,9 +197,7 @@ def test_eval_format_rate_is_the_registry_reward(monkeypatch):
     from r1_trl.templates import get_template
 
     texts = [SPACED, NEWLINES, TIGHT, *MALFORMED]
-    monkeypatch.setattr(
-        r1_eval, "sample_completions", lambda *a, **k: [[Completion(t, 8, False) for t in texts]]
-    )
+    monkeypatch.setattr(r1_eval, "sample_completions", lambda *a, **k: [[Completion(t, 8, False) for t in texts]])
     data = Dataset.from_list([{"prompt": "2 + 3 * 4?", "solution": "14"}])
     template = get_template("r1_zero_en")
     settings = SamplingSettings(n=len(texts), temperature=1.0, max_new_tokens=8, batch_size=1)

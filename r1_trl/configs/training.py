@@ -65,7 +65,15 @@ class R1GRPOConfig(GRPOConfig):
     num_generations: int | None = field(default=16, metadata={"help": "Group size G. Paper: 16; TRL: 8."})
     loss_type: str = field(default="grpo", metadata={"help": "Paper: 'grpo' (per-sequence mean); TRL: 'dapo'."})
     temperature: float = field(default=1.0, metadata={"help": "Rollout sampling temperature. Paper: 1.0."})
-    epsilon: float = field(default=10.0, metadata={"help": "Clip range. Paper's first RL stage: 10."})
+    epsilon: float = field(
+        default=10.0,
+        metadata={
+            "help": "Clip range of the probability ratio, [1 - epsilon, 1 + epsilon]. "
+            "DeepSeek-R1 v2 (Nature 2025), supplementary: first RL stage, epsilon = 10; TRL: 0.2. Acts only once the "
+            "policy has moved since the rollout (steps_per_generation > gradient_accumulation_steps, or "
+            "num_iterations > 1); before that the ratio is 1."
+        },
+    )
     sync_ref_model: bool = field(default=True, metadata={"help": "Refresh the reference model. Paper: yes."})
     ref_model_sync_steps: int = field(default=400, metadata={"help": "Reference refresh period. Paper: 400."})
     ref_model_mixup_alpha: float = field(default=1.0, metadata={"help": "1.0 copies the policy into the reference."})

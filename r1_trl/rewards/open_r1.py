@@ -52,6 +52,7 @@ __all__ = [
     "CODE_EXECUTION_REWARDS",
     "OPEN_R1_REWARDS",
     "OPEN_R1_STEP_MARKERS",
+    "REWARD_PARAMS",
     "GRPOScriptArguments",
     "OpenR1ScriptArguments",
     "accuracy_reward",
