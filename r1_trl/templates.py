@@ -6,6 +6,7 @@ about what a well-formed answer looks like.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 __all__ = [
@@ -176,6 +177,11 @@ class Template:
     texts: dict[str, str]
     response_format: ResponseFormat | ReadableFormat = TAG_FORMAT
     default_lang: str = "en"
+    # A system turn before the user's in the chat form (open-r1's `system_prompt`); the plain form has none.
+    system: str | None = None
+
+    def with_system(self, system: str | None) -> Template:
+        return dataclasses.replace(self, system=system)
 
     def text_for(self, lang: str | None) -> str:
         return self.texts.get(lang or self.default_lang, self.texts[self.default_lang])
@@ -185,8 +191,10 @@ class Template:
         return self.text_for(lang).replace("{prompt}", question)
 
     def as_conversation(self, question: str, lang: str | None = None) -> list[dict[str, str]]:
-        """The same prompt as a one-turn chat, for models used through their chat template."""
-        return [{"role": "user", "content": self.format_prompt(question, lang)}]
+        """The same prompt as a chat, for models used through their chat template: the user's turn, after the
+        system turn when the template has one."""
+        system = [{"role": "system", "content": self.system}] if self.system else []
+        return [*system, {"role": "user", "content": self.format_prompt(question, lang)}]
 
 
 TEMPLATES: dict[str, Template] = {

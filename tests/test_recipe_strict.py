@@ -153,3 +153,19 @@ def test_the_stage_table_is_flat_and_names_the_comparison_switch():
     assert STAGES["reasoning_rl_no_lc"].options == {"use_language_consistency": False}
     assert "LanguageSwitchArguments" not in STAGES["all_scenarios_rl"].groups
     assert "RewardArguments" not in STAGES["sft"].groups and "SFTDataArguments" in STAGES["sft"].groups
+
+
+def test_the_system_prompt_reaches_every_prompt(tmp_path, tiny_model_dir):
+    from r1_trl.stages.common import template_of
+
+    recipe = parse_stage("r1_zero", ["--config", _write(tmp_path, OPEN_R1_GRPO.format(model=tiny_model_dir, out="o"))])
+    turns = template_of(recipe).as_conversation("2 + 3 * 4")
+    assert [t["role"] for t in turns] == ["system", "user"] and turns[1]["content"] == "2 + 3 * 4"
+    assert turns[0]["content"] == recipe.system_prompt
+    path = _write(
+        tmp_path,
+        GRPO_BASE.format(model=tiny_model_dir, out="o") + "system_prompt: hi\nchat_format: false\n",
+        "plain.yaml",
+    )
+    with pytest.raises(ValueError, match="system_prompt needs chat_format"):
+        parse_stage("r1_zero", ["--config", path])

@@ -115,8 +115,11 @@ def test_registry():
     )
 )
 def test_rewards_never_raise(text):
-    for out in (accuracy_reward([text], solution=["14"]), format_reward([text]), FormatReward(strict=True)([text])):
+    for reward in (accuracy_reward, format_reward, FormatReward(), FormatReward(strict=True)):
+        out = reward([text], solution=["14"])
         assert len(out) == 1 and out[0] in (0.0, 1.0)
+        # Not even caught inside: a counted failure would count against the trainer's failure share.
+        assert reward.take_failures() == (0, None)
 
 
 def test_every_registered_reward_builds_from_recipe_params_and_pickles(tiny_reward_model_dir):

@@ -135,7 +135,7 @@ def has_verification(text: str) -> bool:
     `text` is a bare reasoning or a whole readable response; in a response only the reasoning counts, so a summary
     that merely says "verified" does not make a chain of thought reflective.
     """
-    parsed = READABLE_FORMAT.parse(text, lenient=True)
+    parsed = READABLE_FORMAT.parse(text)
     reasoning = parsed[0] if parsed is not None else text
     folded = reasoning.casefold()
     return any(marker in folded for markers in _VERIFY_MARKERS.values() for marker in markers)

@@ -274,7 +274,7 @@ def _final_number(value: str | int | None) -> int | None:
 
 def _split_completion(text: str) -> tuple[str, str | None]:
     """(reasoning, the completion's own answer or None): the think block when there is one, else the whole text."""
-    parsed = TAG_FORMAT.parse(text, lenient=True)
+    parsed = TAG_FORMAT.parse(text)
     if parsed is not None:
         return parsed
     opening, closing = TAG_FORMAT.think_open, TAG_FORMAT.think_close

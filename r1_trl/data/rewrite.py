@@ -57,4 +57,4 @@ class ModelRefiner:
         )
         settings = SamplingSettings(n=1, temperature=0.0, max_new_tokens=self.max_new_tokens, batch_size=1)
         text = sep + "\n" + sample_completions(self._model, self._tokenizer, [prompt], settings, "rewrite")[0][0].text
-        return text if self.response_format.matches(text, lenient=True) else None
+        return text if self.response_format.matches(text) else None

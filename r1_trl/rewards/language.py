@@ -117,7 +117,7 @@ class LanguageConsistencyReward(Reward):
 
     def chain_of_thought(self, text: str) -> str:
         fmt = self.response_format
-        parsed = fmt.parse(text, lenient=True)
+        parsed = fmt.parse(text)
         if parsed is not None:
             return parsed[0]
         start = text.find(fmt.think_open) if fmt.think_open else -1
