@@ -174,7 +174,7 @@ def _shots(lang: str, exemplars: list[tuple[str, str]]) -> list[str]:
     blocks = []
     for question, response in exemplars:
         # An exemplar that is not itself well-formed teaches the model the wrong shape.
-        if READABLE_FORMAT.parse(response) is None:
+        if READABLE_FORMAT.parse(response, strict=True) is None:
             raise ValueError(f"cold start: exemplar response is not in the readable format: {response[:200]!r}")
         blocks.append(f"{labels['question']} {question.strip()}\n{labels['response']} {response.strip()}")
     return blocks
@@ -243,7 +243,7 @@ def _filter_checks(
         return reward([ex.response], solution=[ex.solution], lang=[ex.lang], prompts=[ex.prompt])[0]
 
     def fmt(ex: ColdStartExample) -> bool:
-        return READABLE_FORMAT.parse(ex.response) is not None
+        return READABLE_FORMAT.parse(ex.response, strict=True) is not None
 
     def correct(ex: ColdStartExample) -> bool:
         return score(accuracy, ex) == 1.0
@@ -259,7 +259,7 @@ def _filter_checks(
     def verification(ex: ColdStartExample) -> bool:
         if ex.method != "reflection":
             return True
-        parsed = READABLE_FORMAT.parse(ex.response)
+        parsed = READABLE_FORMAT.parse(ex.response, strict=True)
         return parsed is not None and has_verification(parsed[0])
 
     checks = {

@@ -196,14 +196,8 @@ class RewardModelReward(Reward):
             )
             try:
                 scores.extend(self._score_batch(batch))
-            except Exception:  # a reward must never take training down
-                logger.exception(
-                    "reward %s failed on completions %d-%d; scoring them %s",
-                    self.__name__,
-                    start,
-                    start + len(batch) - 1,
-                    self.error_value,
-                )
+            except Exception as err:  # counted for the guard, which stops training when too many fail
+                self.record_failure(err, len(batch))
                 scores.extend([self.error_value] * len(batch))
         return scores
 
