@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "R1_ZERO_TEMPLATE_EN",
@@ -17,6 +18,7 @@ __all__ = [
     "ResponseFormat",
     "TAG_FORMAT",
     "Template",
+    "chat_prefix",
     "get_template",
     "prefilled_prefix",
     "TEMPLATES",
@@ -212,6 +214,14 @@ def get_template(name: str) -> Template:
     if name not in TEMPLATES:
         raise ValueError(f"unknown template {name!r}; known templates: {', '.join(sorted(TEMPLATES))}")
     return TEMPLATES[name]
+
+
+def chat_prefix(tokenizer: Any, template: Template, conversation: list[dict[str, str]] | None = None) -> str:
+    """What `tokenizer`'s chat template prefills of the response to `template`'s prompts (`conversation`, or a
+    probe question); '' when nothing. Rewards and evaluation prepend it to completions before checking them."""
+    conversation = conversation or template.as_conversation("2 + 3 * 4?")
+    rendered = tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+    return prefilled_prefix(rendered, template.response_format)
 
 
 def prefilled_prefix(generation_prompt: str, fmt: ResponseFormat | ReadableFormat = TAG_FORMAT) -> str:

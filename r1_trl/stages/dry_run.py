@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..configs.training import assume_processes
-from ..templates import get_template, prefilled_prefix
+from ..templates import chat_prefix, get_template
 from .recipe import parse_stage, read_yaml_mapping
 
 __all__ = ["check_tokenizer", "dry_run"]
@@ -92,10 +92,7 @@ def check_tokenizer(tokenizer: Any, template_name: str, chat: bool, max_completi
     if chat:
         if not getattr(tokenizer, "chat_template", None):
             raise ValueError("chat_format is on but the tokenizer has no chat template (set chat_template_path)")
-        rendered = tokenizer.apply_chat_template(
-            template.as_conversation("2 + 3 * 4?"), tokenize=False, add_generation_prompt=True
-        )
-        prefix = prefilled_prefix(rendered, fmt)
+        prefix = chat_prefix(tokenizer, template)
         notes.append(f"chat template prefills {prefix!r}; rewards see it prepended" if prefix else "no prefill")
     if hasattr(fmt, "render"):
         shortest = fmt.render("2 + 12 = 14", "14")

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from ..configs import EvalArguments, ReportArguments, RewardArguments, TaskArguments
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
-from ..templates import get_template, prefilled_prefix
+from ..templates import chat_prefix
 from ..trainers.run import write_adhoc_eval
-from .common import make_evaluator
+from .common import make_evaluator, template_of
 from .recipe import parse_any_recipe
 
 __all__ = ["main"]
@@ -37,13 +37,7 @@ def main(argv: Sequence[str]) -> dict:
     tokenizer = load_tokenizer(known.model, known.trust_remote_code)
     # Under eval_backend vllm the evaluator loads `--model` into vLLM; a transformers copy would only hold memory.
     model = None if script_args.eval_backend == "vllm" else load_for_generation(known.model, known.trust_remote_code)
-    prefix = ""
-    if script_args.chat_format:
-        template = get_template(script_args.template)
-        rendered = tokenizer.apply_chat_template(
-            template.as_conversation("?"), tokenize=False, add_generation_prompt=True
-        )
-        prefix = prefilled_prefix(rendered, template.response_format)
+    prefix = chat_prefix(tokenizer, template_of(script_args)) if script_args.chat_format else ""
     evaluator = make_evaluator(
         script_args,
         tokenizer,

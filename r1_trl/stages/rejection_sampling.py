@@ -26,7 +26,7 @@ from ..data.shards import build_row_shards
 from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_completions
 from ..report import update_report
-from ..templates import Template, get_template, prefilled_prefix
+from ..templates import Template, chat_prefix, get_template
 from ..trainers.hub import push_dataset
 from ..trainers.run import STAGE_FILE
 from .common import template_of
@@ -69,9 +69,8 @@ class _Sampler:
         if not self.args.chat_format:
             return self.template.format_prompt(row["prompt"], row.get("lang")), ""
         chat = _conversation(self.template, row)
-        rendered = self.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
         # A chat template that opens the reasoning itself wrote part of the answer; it belongs to the response.
-        return chat, prefilled_prefix(rendered, self.template.response_format)
+        return chat, chat_prefix(self.tokenizer, self.template, chat)
 
     def __call__(self, rows: list[dict], shard: int) -> list[list[dict[str, Any]]]:
         if self.model is None:

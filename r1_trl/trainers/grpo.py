@@ -16,7 +16,7 @@ from trl import GRPOTrainer
 
 from ..rewards import get_reward_funcs, guard_rewards
 from ..rewards.routing import route_rewards
-from ..templates import Template, get_template, prefilled_prefix
+from ..templates import Template, chat_prefix, get_template
 from .checkpoint import ConvertingResumeMixin
 from .hub import HubRepoMixin
 
@@ -94,14 +94,15 @@ class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
         check_reward_columns(train_dataset, funcs)
         self.prefix = ""
         if chat:
-            probe = self.template.as_conversation("?")
-            rendered = processing_class.apply_chat_template(probe, tokenize=False, add_generation_prompt=True)
-            self.prefix = prefilled_prefix(rendered, self.template.response_format)
+            self.prefix = chat_prefix(processing_class, self.template)
             if self.prefix:
                 logger.info("the chat template prefills %r; rewards see it prepended to each completion", self.prefix)
                 funcs = [f if isinstance(f, nn.Module) else PrefixedReward(f, self.prefix) for f in funcs]
         # Outermost, so it sees exactly what TRL passes and what TRL gets back.
         funcs = guard_rewards(funcs, max_reward_failure_share)
+        # TRL's in-training evaluation (eval_strategy) must see the prompts as training does.
+        if kwargs.get("eval_dataset") is not None:
+            kwargs["eval_dataset"] = apply_template(kwargs["eval_dataset"], self.template, chat)
         super().__init__(
             model=model,
             reward_funcs=funcs,
