@@ -20,7 +20,7 @@ EPSILON_SOURCE = "DeepSeek-R1 v2 (Nature 2025), supplementary: first RL stage, e
 CLIP_METRIC = "clip_ratio/region_mean"
 TINY_GRPO_RECIPES = [
     ROOT / "recipes" / "tiny-moe" / f"{n}.yaml"
-    for n in ("r1_zero", "reasoning_rl", "reasoning_rl_no_lc", "all_scenarios_rl", "distill_rl_only")
+    for n in ("r1_zero", "reasoning_rl", "all_scenarios_rl", "distill_rl_only")
 ]
 
 

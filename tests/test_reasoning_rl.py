@@ -53,7 +53,9 @@ def test_no_lc_stage_runs_the_base_recipe_without_lc_and_records_itself(tmp_path
 
 
 def test_the_recipe_switch_records_the_comparison_too(tmp_path, tiny_model_dir, capsys):
-    recipe = _recipe(tmp_path, "reasoning_rl", tiny_model_dir, use_language_consistency="false")
+    recipe = _recipe(
+        tmp_path, "reasoning_rl", tiny_model_dir, use_language_consistency="false", max_completion_length=24
+    )
     assert main(["reasoning_rl", "--config", str(recipe), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "rewards resolve: accuracy, format\n" in out and str(tmp_path / "reasoning_rl_no_lc") in out

@@ -169,3 +169,13 @@ def test_the_system_prompt_reaches_every_prompt(tmp_path, tiny_model_dir):
     )
     with pytest.raises(ValueError, match="system_prompt needs chat_format"):
         parse_stage("r1_zero", ["--config", path])
+
+
+def test_the_pipeline_runs_the_comparison_from_the_base_recipe():
+    from r1_trl.stages.pipeline import load_pipeline
+
+    spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
+    assert spec.recipes["reasoning_rl_no_lc"] == spec.recipes["reasoning_rl"]
+    recipe = parse_stage("reasoning_rl_no_lc", ["--config", str(spec.recipes["reasoning_rl"]), "--bf16", "false"])
+    assert recipe.output_dir == str(spec.run_dir / "reasoning_rl_no_lc")
+    assert "language_consistency" not in recipe.reward_funcs and len(recipe.reward_weights) == len(recipe.reward_funcs)

@@ -234,7 +234,8 @@ def test_a_failing_batch_scores_none_and_is_logged(rm_dir, monkeypatch, caplog):
         scores = reward(["a", "boom", "c", "d", "e"])
     assert scores[:2] == [None, None]
     assert all(type(s) is float for s in scores[2:]) and len(scores) == 5
-    assert "completions 0-1" in caplog.text
+    assert "reward reward_model failed" in caplog.text and "boom" in caplog.text
+    assert reward.take_failures()[0] == 2
 
 
 def test_hostile_completions_never_raise(rm_dir):
