@@ -179,3 +179,10 @@ def test_the_pipeline_runs_the_comparison_from_the_base_recipe():
     recipe = parse_stage("reasoning_rl_no_lc", ["--config", str(spec.recipes["reasoning_rl"]), "--bf16", "false"])
     assert recipe.output_dir == str(spec.run_dir / "reasoning_rl_no_lc")
     assert "language_consistency" not in recipe.reward_funcs and len(recipe.reward_weights) == len(recipe.reward_funcs)
+
+
+def test_reward_params_take_the_task_timeout(tmp_path, tiny_model_dir):
+    grpo = GRPO_BASE.format(model=tiny_model_dir, out=tmp_path / "o") + "reward_timeout_s: 1.5\ncosine_max_len: 77\n"
+    recipe = parse_stage("r1_zero", ["--config", _write(tmp_path, grpo)])
+    params = recipe.reward_params(32, recipe.reward_timeout_s)
+    assert params["timeout_s"] == 1.5 and params["cosine_max_len"] == 77 and params["max_completion_len"] == 32

@@ -219,10 +219,11 @@ class RewardArguments:
         if not 0 <= self.max_reward_failure_share < 1:
             raise ValueError(f"max_reward_failure_share must be in [0, 1), got {self.max_reward_failure_share}")
 
-    def reward_params(self, max_completion_length: int | None = None, timeout_s: float = 5.0) -> dict:
-        """The params every reward factory picks its own from; see `r1_trl.rewards.registry`."""
+    def reward_params(self, max_completion_length: int | None = None, timeout_s: float | None = None) -> dict:
+        """The params every reward factory picks its own from; see `r1_trl.rewards.registry`. `timeout_s` is the
+        task's `reward_timeout_s`, a field of another group (read here when this object has it too)."""
         params = {name: getattr(self, name) for name in self.PARAM_FIELDS}
-        params["timeout_s"] = getattr(self, "reward_timeout_s", timeout_s)
+        params["timeout_s"] = timeout_s if timeout_s is not None else getattr(self, "reward_timeout_s", 5.0)
         if params["max_completion_len"] is None:
             params["max_completion_len"] = max_completion_length or 1024
         if params["soft_punish_cache"] is None:

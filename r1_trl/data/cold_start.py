@@ -239,6 +239,7 @@ def _filter_checks(
     the list is built fresh for every `apply_filters` call."""
     accuracy = AccuracyReward(READABLE_FORMAT)
     language = LanguageConsistencyReward(response_format=READABLE_FORMAT)
+
     def score(reward: Callable[..., list[float | None]], ex: ColdStartExample) -> float | None:
         return reward([ex.response], solution=[ex.solution], lang=[ex.lang], prompts=[ex.prompt])[0]
 

@@ -155,7 +155,7 @@ def make_general_scorer(
     from ..rewards import get_reward_func
 
     template = template_of(args)
-    params = {"response_format": template.response_format, **args.reward_params()}
+    params = {"response_format": template.response_format, **args.reward_params(timeout_s=args.reward_timeout_s)}
     paths = {"helpfulness": args.helpfulness_model_name_or_path, "harmlessness": args.harmlessness_model_name_or_path}
     rewards = {name: get_reward_func(name, **params) for name in GENERAL_REWARDS if paths[name]}
     if not rewards:

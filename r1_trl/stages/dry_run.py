@@ -62,7 +62,10 @@ def _check_rewards(script_args: Any, training_args: Any) -> list[str]:
     if not names:
         return []
     template = get_template(script_args.template)
-    params = {"response_format": template.response_format, **script_args.reward_params()}
+    params = {
+        "response_format": template.response_format,
+        **script_args.reward_params(timeout_s=script_args.reward_timeout_s),
+    }
     notes = []
     for name in names:
         # Builds every reward as the trainer would: an unknown name fails here.
