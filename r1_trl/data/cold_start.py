@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rewards import AccuracyReward, LanguageConsistencyReward
-from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from ..templates import READABLE_FORMAT
 from .arithmetic import CONNECTIVES, JOINER, Problem
+from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from .shards import RowShards, build_row_shards
 
 __all__ = [

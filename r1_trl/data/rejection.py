@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..rewards import LanguageConsistencyReward, get_reward_funcs
-from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from ..templates import READABLE_FORMAT, ReadableFormat, ResponseFormat
+from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 
 __all__ = [
     "FILTERS",
