@@ -1,6 +1,8 @@
 """Each stage parses only the groups it uses: a key it would ignore is an error naming the stage; `--dry-run` refuses
 what the run refuses; open-r1's recipe keys are honoured, mapped, ignored with a reason or refused."""
 
+import json
+
 import pytest
 
 from r1_trl.cli import main
@@ -186,3 +188,15 @@ def test_reward_params_take_the_task_timeout(tmp_path, tiny_model_dir):
     recipe = parse_stage("r1_zero", ["--config", _write(tmp_path, grpo)])
     params = recipe.reward_params(32, recipe.reward_timeout_s)
     assert params["timeout_s"] == 1.5 and params["cosine_max_len"] == 77 and params["max_completion_len"] == 32
+
+
+def test_an_in_training_evaluation_is_honoured(tmp_path, tiny_model_dir):
+    # open-r1's do_eval/eval_strategy: TRL evaluates on the held-out prompts, templated as the training ones.
+    # Without an eval_dataset the Trainer would refuse the recipe.
+    text = GRPO_BASE.format(model=tiny_model_dir, out=tmp_path / "o")
+    text += "num_train_prompts: 8\nnum_test_prompts: 4\nmax_steps: 1\nmax_completion_length: 8\nreport_to: none\n"
+    text += "save_strategy: 'no'\nper_device_eval_batch_size: 8\neval_after_training: false\ndifficulties: [1]\n"
+    path = _write(tmp_path, text + "do_eval: true\neval_strategy: steps\neval_steps: 1\n")
+    assert main(["r1_zero", "--config", path]) == 0
+    history = json.loads((tmp_path / "o" / "stage.json").read_text())["history"]
+    assert history["step"] == [1]
