@@ -260,7 +260,9 @@ def _train_one(
         # Two models cannot share one Hub repo; without hub_model_id the repo would be named after the folder.
         args.hub_model_id = f"{config.hub_model_id or Path(config.output_dir).name}-{kind}"
     model_name = model_args.model_name_or_path
-    tokenizer = load_tokenizer(rm_args.tokenizer_name_or_path or model_name, args.trust_remote_code)
+    # The model's own tokenizer comes from the model's revision; a separate tokenizer is read as it is.
+    revision = None if rm_args.tokenizer_name_or_path else model_args.model_revision
+    tokenizer = load_tokenizer(rm_args.tokenizer_name_or_path or model_name, args.trust_remote_code, revision=revision)
     if not getattr(tokenizer, "chat_template", None) and not args.chat_template_path:
         raise ValueError(
             f"tokenizer {rm_args.tokenizer_name_or_path or model_name!r} has no chat template; the "
