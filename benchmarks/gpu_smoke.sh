@@ -36,7 +36,7 @@ echo "gpu_smoke: $MODEL, $MAX_STEPS GRPO steps, vLLM colocate, on $GPU; output i
 #   --vllm_max_model_length: prompt + 64 completion tokens fit; the model's 32k context would size the KV cache
 #   --logging_steps 1  logs num_tokens (prompt + completion tokens so far) at the last step, whatever MAX_STEPS is
 #   --save_steps       writes checkpoint-$MAX_STEPS/trainer_state.json, the log history read below
-#   --eval_prompts 32  a short held-out evaluation, so the stage's tail (save, evaluate, eval.json) runs too
+#   --eval_prompts 32  a short held-out evaluation, so the stage's tail (save, evaluate, stage.json) runs too
 # shellcheck disable=SC2086  # EXTRA_ARGS splits into its flags on purpose
 r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml \
     --model_name_or_path "$MODEL" --output_dir "$OUT/run" --report_path "$OUT/report.json" \
@@ -48,7 +48,7 @@ r1-trl r1_zero --config recipes/tiny-moe/r1_zero.yaml \
 # Throughput from the run's own numbers: the last logged num_tokens over train_runtime, the time inside
 # trainer.train() (generation + optimisation; model loading and vLLM start-up are outside it). The stage saves its
 # log history only with the checkpoint, taken before transformers logs train_runtime, so that one value comes from
-# the final metrics line of the log; eval.json's train_seconds (which includes loading) is the last resort.
+# the final metrics line of the log; stage.json's train_seconds (the trainer.train() call) is the last resort.
 "$PYTHON" - "$OUT/run" "$OUT/train.log" "$MODEL" "$GPU" <<'EOF'
 import glob
 import json
@@ -79,10 +79,10 @@ if runtime is None:
     if found:
         runtime, source = float(found[-1]), "the final metrics line of the log"
 if runtime is None:
-    with open(os.path.join(run, "eval.json")) as f:
-        runtime, source = json.load(f)["train_seconds"], "eval.json train_seconds (includes model loading)"
+    with open(os.path.join(run, "stage.json")) as f:
+        runtime, source = json.load(f)["train_seconds"], "stage.json train_seconds"
 
-with open(os.path.join(run, "eval.json")) as f:
+with open(os.path.join(run, "stage.json")) as f:
     result = json.load(f)
 print(
     f"gpu_smoke: {model} on {gpu}: {steps} steps, {num_tokens:.0f} tokens in {runtime:.1f} s "

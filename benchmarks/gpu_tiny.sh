@@ -35,7 +35,7 @@ start=$(date +%s)
     --output_dir "$OUT/r1_zero" --report_path "$OUT/report.json" --bf16 true $EXTRA_ARGS 2>&1 | tee "$OUT/r1_zero.log"
 wall=$(( $(date +%s) - start ))
 
-"$PYTHON" - "$OUT/r1_zero/eval.json" "$wall" <<'PY'
+"$PYTHON" - "$OUT/r1_zero/stage.json" "$wall" <<'PY'
 import json
 import sys
 
