@@ -200,3 +200,8 @@ def test_an_in_training_evaluation_is_honoured(tmp_path, tiny_model_dir):
     assert main(["r1_zero", "--config", path]) == 0
     history = json.loads((tmp_path / "o" / "stage.json").read_text())["history"]
     assert history["step"] == [1]
+
+
+def test_an_output_dir_flag_is_kept_for_the_comparison(tmp_path):
+    argv = ["--config", "recipes/tiny-moe/reasoning_rl.yaml", "--bf16", "false", "--output_dir", str(tmp_path / "x")]
+    assert parse_stage("reasoning_rl_no_lc", argv).output_dir == str(tmp_path / "x")

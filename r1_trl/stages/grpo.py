@@ -65,7 +65,7 @@ def check_recipe(recipe: Recipe, use_language_consistency: bool | None = None) -
 
 def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
     """The comparison run: remove the language-consistency reward (and its entries in the per-reward lists), and
-    write to and record under `<stage>_no_lc` so it never overwrites the run with LC."""
+    write to `<output_dir>_no_lc` (unless `--output_dir` says otherwise) so it never overwrites the run with LC."""
     names = list(recipe.reward_funcs)
     if LC_REWARD in names:
         i = names.index(LC_REWARD)
@@ -75,7 +75,8 @@ def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
         recipe.reward_start_steps = drop(recipe.reward_start_steps)
         training_args.reward_weights = drop(training_args.reward_weights)
     out = Path(training_args.output_dir)
-    if not out.name.endswith(NO_LC_SUFFIX):
+    # The recipe's folder is the run with LC; a folder given on the command line is the user's choice.
+    if "output_dir" not in recipe.cli and not out.name.endswith(NO_LC_SUFFIX):
         training_args.output_dir = str(out.with_name(out.name + NO_LC_SUFFIX))
         logger.info("without the language-consistency reward: writing to %s", training_args.output_dir)
 
