@@ -13,6 +13,7 @@ from r1_trl.configs import R1GRPOConfig
 from r1_trl.configs.training import assume_processes
 from r1_trl.data import make_problems, to_rows
 from r1_trl.trainers import R1GRPOTrainer
+from tests.test_grpo import _args as grpo_args
 
 ROOT = Path(__file__).resolve().parents[1]
 # The one citation for epsilon = 10, worded the same in R1GRPOConfig's help and in every GRPO recipe.
@@ -28,28 +29,17 @@ def _clip_ratios(tmp_path, model_dir, *, gradient_accumulation_steps, steps_per_
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     tok = AutoTokenizer.from_pretrained(model_dir)
     data = Dataset.from_list(to_rows(make_problems(16, "train", difficulties=(1,))))
-    args = R1GRPOConfig(
-        output_dir=str(tmp_path / "out"),
+    # A large step (test_grpo's 1e-2) and a narrow clip range, so the policy leaves [1 - eps, 1 + eps] after one
+    # update.
+    args = grpo_args(
+        tmp_path,
         max_steps=max_steps,
-        per_device_train_batch_size=8,
         gradient_accumulation_steps=gradient_accumulation_steps,
         steps_per_generation=steps_per_generation,
-        num_generations=4,
-        max_completion_length=16,
-        # A large step and a narrow clip range, so the policy leaves [1 - eps, 1 + eps] after one update.
-        learning_rate=1e-2,
         epsilon=1e-3,
         beta=0.0,
         sync_ref_model=False,
         loss_type="grpo",
-        temperature=1.0,
-        bf16=False,
-        gradient_checkpointing=False,
-        report_to="none",
-        save_strategy="no",
-        logging_steps=1,
-        use_cpu=True,
-        seed=0,
     )
     trainer = R1GRPOTrainer(
         model=model,
