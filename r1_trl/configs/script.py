@@ -6,7 +6,7 @@ error. `R1ScriptArguments` joins all four for library use and tests; no stage pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from trl import ScriptArguments
 
@@ -347,7 +347,3 @@ class R1ScriptArguments(TaskArguments, RewardArguments, EvalArguments, ReportArg
     def __post_init__(self):
         for group in (TaskArguments, RewardArguments, EvalArguments):
             group.__post_init__(self)
-
-
-def group_fields(*groups: type) -> set[str]:
-    return {f.name for g in groups for f in fields(g)}

@@ -39,7 +39,7 @@ def check_recipe(recipe: Recipe, use_language_consistency: bool | None = None) -
                 "contradicts it (run reasoning_rl for the run with it)"
             )
         recipe.use_language_consistency = False
-    if recipe.has("use_language_consistency") and not recipe.use_language_consistency:
+    if _without_lc(recipe):
         _drop_lc_reward(recipe, training_args)
     for name in recipe.reward_funcs:
         check_reward_name(name)
@@ -81,9 +81,13 @@ def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
         logger.info("without the language-consistency reward: writing to %s", training_args.output_dir)
 
 
+def _without_lc(recipe: Recipe) -> bool:
+    return recipe.has("use_language_consistency") and not recipe.use_language_consistency
+
+
 def recorded_name(recipe: Recipe) -> str:
     """The name the run is recorded under: a reasoning_rl recipe run without LC is the `_no_lc` comparison."""
-    if recipe.has("use_language_consistency") and not recipe.use_language_consistency:
+    if _without_lc(recipe):
         return recipe.stage if recipe.stage.endswith(NO_LC_SUFFIX) else recipe.stage + NO_LC_SUFFIX
     return recipe.stage
 

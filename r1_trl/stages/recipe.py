@@ -46,17 +46,21 @@ class Recipe:
     def __init__(self, stage: str, parts: Sequence[Any], explicit: set[str], cli: set[str] = frozenset()):
         object.__setattr__(self, "stage", stage)
         object.__setattr__(self, "parts", tuple(parts))
+        # Field name -> the group holding it, first group first, built once: fields are read on every access.
+        owners: dict[str, Any] = {}
+        for part in reversed(self.parts):
+            owners.update({f.name: part for f in dataclasses.fields(part)})
+        object.__setattr__(self, "_owners", owners)
         # Keys the recipe file or the command line set, as opposed to defaults; `cli` those of the command line.
         object.__setattr__(self, "explicit", frozenset(explicit))
         object.__setattr__(self, "cli", frozenset(cli))
 
     def _owner(self, name: str) -> Any:
-        for part in self.parts:
-            if name in {f.name for f in dataclasses.fields(part)}:
-                return part
-        return None
+        return self._owners.get(name)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # a half-built copy (copy, pickle) has no `_owners` yet; never recurse for it
+            raise AttributeError(name)
         owner = self._owner(name)
         if owner is not None:
             return getattr(owner, name)

@@ -160,7 +160,6 @@ def adhoc_eval_path(model: str) -> Path:
 def write_adhoc_eval(result: dict[str, Any], model: str, output: str | os.PathLike | None = None) -> Path:
     """Write an `r1-trl eval` result to `output`, or by default to `adhoc_eval_path(model)`; returns the path."""
     path = Path(output) if output else adhoc_eval_path(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, result)
     return path
 
