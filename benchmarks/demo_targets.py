@@ -1,151 +1,187 @@
-"""Measure the embedded demo against its learning targets and print the figures.
+"""Measure the embedded demo against its learning targets, over several seeds, and print the figures.
 
-    python benchmarks/demo_targets.py            # runs `r1-trl pipeline recipes/tiny-moe/pipeline.yaml --force` first
-    python benchmarks/demo_targets.py --no-run   # reads the last run's runs/tiny-moe/report.json
+    python benchmarks/demo_targets.py --seeds 0 1 2          # runs the pipeline once per seed, one after another
+    python benchmarks/demo_targets.py --seeds 0 1 2 --no-run # reads runs/tiny-moe-seed<N>/report.json
+    python benchmarks/demo_targets.py --report runs/tiny-moe/report.json   # one finished run (`make demo`)
 
-Targets (issue: foundation): R1-Zero pass@1 at least 40 points above the base's; R1-Zero format_rate >= 0.95; the
-base's own format_rate under the template <= 0.05; R1-Zero lenient accuracy no more than 3 points below the base's;
-the base-to-R1-Zero demo under 10 minutes (the wall time printed covers every stage the pipeline ran).
-Cold start (issue: cold start): at least 1,000 verified examples; the cold-start model answers in the readable
-format at least 95% of the time; its language consistency is above R1-Zero's on English and on Chinese prompts.
-All scenarios and distillation (issue 6): all_scenarios_rl pass@1 no more than 2 points below sft's; both reward-model
-scores on held-out general prompts rise; the distilled student reaches 0.85x the teacher's pass@1 with format >= 0.95
-and beats the RL-only student; the whole pipeline, comparison runs included, under 20 minutes.
+Seed N runs as `r1-trl pipeline recipes/tiny-moe/pipeline.yaml --force --seed N --run_dir runs/tiny-moe-seed<N>`.
+Runs go one after another: two trainings side by side on 2 cores are each 10-17x slower.
+
+Every target is on format-free accuracy (`accuracy_lenient`: the last number of the answer is right), with format
+beside it. A target is met when it holds on every seed; the table prints each seed's value, the mean and the worst.
+The targets are the paper's effects in miniature (issue 13):
+1. R1-Zero: accuracy at least 15 points above the base; mean length of correct answers at least 1.4x the base's
+   (held-out, same sampling); base format <= 0.05 under the template, R1-Zero's >= 0.95.
+2. Language consistency: without LC at least 10% of one language's samples mix; with LC at most 1%; LC costs at most
+   3 points of accuracy.
+3. Cold start: each of the three methods supplies at least 15% of the kept set; reasoning RL beats R1-Zero on
+   accuracy and on language consistency.
+4. SFT of the base on the rejection-sampled set: at least reasoning RL's accuracy minus 2 points.
+5. All-scenario RL: both reward-model scores rise on held-out general prompts; accuracy within 2 points of SFT's.
+6. Distillation: the student base at least 10 points below the final teacher; the distilled student at least 0.85x
+   the teacher; at least 10 points above the RL-only student.
+7. The whole pipeline, comparison runs included, in at most 20 minutes (stage seconds summed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = ROOT / "recipes/tiny-moe/pipeline.yaml"
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    threshold: str
+    measure: Callable[[dict[str, Any]], float]
+    met: Callable[[float], bool]
+    higher_is_better: bool = True
+
+
+def _get(stages: dict[str, Any], stage: str, *keys: str) -> float:
+    value: Any = stages.get(stage, {})
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else NAN
+
+
+def _acc(stages: dict[str, Any], stage: str) -> float:
+    return _get(stages, stage, "accuracy_lenient")
+
+
+def _points(a: float, b: float) -> float:
+    return 100 * (a - b)
+
+
+def _max_mixed(stages: dict[str, Any], stage: str) -> float:
+    values = [_get(stages, stage, "per_lang", lang, "mixed_rate") for lang in ("en", "zh")]
+    values = [v for v in values if not math.isnan(v)]
+    return max(values) if values else NAN
+
+
+def _method_share(stages: dict[str, Any], method: str) -> float:
+    mix = stages.get("cold_start_data", {}).get("mix", {})
+    counts = mix.get("by_method", mix) if isinstance(mix, dict) else {}
+    counts = {k: v for k, v in counts.items() if isinstance(v, int | float)}
+    total = sum(counts.values())
+    return counts.get(method, 0) / total if total else NAN
+
+
+def _rm_rise(stages: dict[str, Any], name: str) -> float:
+    return _get(stages, "all_scenarios_rl", "general", name) - _get(stages, "all_scenarios_rl", "general_before", name)
+
+
+TARGETS = [
+    Target("R1-Zero accuracy - base (pts)", ">= 15", lambda s: _points(_acc(s, "r1_zero"), _acc(s, "base")),
+           lambda v: v >= 15),
+    Target("R1-Zero / base length of correct", ">= 1.4",
+           lambda s: _get(s, "r1_zero", "mean_length_correct") / _get(s, "base", "mean_length_correct"),
+           lambda v: v >= 1.4),
+    Target("base format under the template", "<= 0.05", lambda s: _get(s, "base", "format_rate"),
+           lambda v: v <= 0.05, higher_is_better=False),
+    Target("R1-Zero format", ">= 0.95", lambda s: _get(s, "r1_zero", "format_rate"), lambda v: v >= 0.95),
+    Target("no-LC mixed share, worst language", ">= 0.10", lambda s: _max_mixed(s, "reasoning_rl_no_lc"),
+           lambda v: v >= 0.10),
+    Target("LC mixed share, worst language", "<= 0.01", lambda s: _max_mixed(s, "reasoning_rl"),
+           lambda v: v <= 0.01, higher_is_better=False),
+    Target("LC accuracy - no-LC (pts)", ">= -3",
+           lambda s: _points(_acc(s, "reasoning_rl"), _acc(s, "reasoning_rl_no_lc")), lambda v: v >= -3),
+    *(
+        Target(f"cold start share, {m}", ">= 0.15", lambda s, m=m: _method_share(s, m), lambda v: v >= 0.15)
+        for m in ("few_shot", "reflection", "refine")
+    ),
+    Target("reasoning RL accuracy - R1-Zero (pts)", "> 0",
+           lambda s: _points(_acc(s, "reasoning_rl"), _acc(s, "r1_zero")), lambda v: v > 0),
+    Target("reasoning RL LC - R1-Zero LC", "> 0",
+           lambda s: _get(s, "reasoning_rl", "language_consistency") - _get(s, "r1_zero", "language_consistency"),
+           lambda v: v > 0),
+    Target("SFT accuracy - reasoning RL (pts)", ">= -2",
+           lambda s: _points(_acc(s, "sft"), _acc(s, "reasoning_rl")), lambda v: v >= -2),
+    Target("helpfulness RM score rise", "> 0", lambda s: _rm_rise(s, "helpfulness"), lambda v: v > 0),
+    Target("harmlessness RM score rise", "> 0", lambda s: _rm_rise(s, "harmlessness"), lambda v: v > 0),
+    Target("all-scenario accuracy - SFT (pts)", ">= -2",
+           lambda s: _points(_acc(s, "all_scenarios_rl"), _acc(s, "sft")), lambda v: v >= -2),
+    Target("teacher - student base accuracy (pts)", ">= 10",
+           lambda s: _points(_acc(s, "all_scenarios_rl"), _acc(s, "student_base")), lambda v: v >= 10),
+    Target("distilled / teacher accuracy", ">= 0.85",
+           lambda s: _acc(s, "distill") / _acc(s, "all_scenarios_rl"), lambda v: v >= 0.85),
+    Target("distilled - RL-only student (pts)", ">= 10",
+           lambda s: _points(_acc(s, "distill"), _acc(s, "distill_rl_only")), lambda v: v >= 10),
+    Target("whole pipeline, stage seconds", "<= 1200",
+           lambda s: sum(e.get("stage_seconds", NAN) for e in s.values()), lambda v: v <= 1200,
+           higher_is_better=False),
+]  # fmt: skip
+
+
+def run_seed(seed: int) -> Path:
+    run_dir = ROOT / f"runs/tiny-moe-seed{seed}"
+    cmd = [sys.executable, "-m", "r1_trl", "pipeline", str(PIPELINE), "--force", "--seed", str(seed)]
+    started = time.time()
+    subprocess.run([*cmd, "--run_dir", str(run_dir)], cwd=ROOT, check=True)
+    print(f"seed {seed}: pipeline wall time {time.time() - started:.0f} s")  # noqa: T201
+    return run_dir / "report.json"
+
+
+def _difficulty_table(reports: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["", "accuracy by difficulty (operations), mean over runs:"]
+    stages = ("base", "r1_zero", "reasoning_rl", "all_scenarios_rl", "student_base", "distill", "distill_rl_only")
+    levels = sorted({d for r in reports.values() for d in r.get("r1_zero", {}).get("per_difficulty", {})})
+    lines.append(f"{'stage':<20}" + "".join(f"{'d' + d:>8}" for d in levels))
+    for stage in stages:
+        cells = []
+        for d in levels:
+            values = [_get(r, stage, "per_difficulty", d, "accuracy_lenient") for r in reports.values()]
+            values = [v for v in values if not math.isnan(v)]
+            cells.append(f"{sum(values) / len(values):>8.3f}" if values else f"{'-':>8}")
+        lines.append(f"{stage:<20}" + "".join(cells))
+    return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--no-run", action="store_true", help="only read the existing report")
-    parser.add_argument("--report", default=str(ROOT / "runs/tiny-moe/report.json"))
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds to run (or read, with --no-run)")
+    parser.add_argument("--no-run", action="store_true", help="only read the runs' reports")
+    parser.add_argument("--report", help="check one finished run's report.json instead")
     args = parser.parse_args()
-    if not args.no_run:
-        started = time.time()
-        cmd = [sys.executable, "-m", "r1_trl", "pipeline", str(ROOT / "recipes/tiny-moe/pipeline.yaml"), "--force"]
-        subprocess.run(cmd, cwd=ROOT, check=True)
-        print(f"pipeline wall time (measured here): {time.time() - started:.0f} s")
-    report = json.loads(Path(args.report).read_text())
-    base, zero = report["stages"]["base"], report["stages"]["r1_zero"]
-    rows = [
-        ("R1-Zero pass@1 - base pass@1 (points)", 100 * (zero["pass@1"] - base["pass@1"]), ">= 40", lambda v: v >= 40),
-        ("R1-Zero format_rate", zero["format_rate"], ">= 0.95", lambda v: v >= 0.95),
-        ("base format_rate under the template", base["format_rate"], "<= 0.05", lambda v: v <= 0.05),
-        (
-            "lenient accuracy change (points)",
-            100 * (zero["accuracy_lenient"] - base["accuracy_lenient"]),
-            ">= -3",
-            lambda v: v >= -3,
-        ),
-        # Set for base -> r1_zero when that was the whole demo.
-        ("base + r1_zero seconds", base["stage_seconds"] + zero["stage_seconds"], "< 600", lambda v: v < 600),
-    ]
-    stages = report["stages"]
-    if "cold_start_sft" in stages and "cold_start_data" in stages:
-        cold, data = stages["cold_start_sft"], stages["cold_start_data"]
-        rows += [
-            ("cold-start verified examples", data["num_examples"], ">= 1000", lambda v: v >= 1000),
-            ("cold_start_sft readable format_rate", cold["format_rate"], ">= 0.95", lambda v: v >= 0.95),
-        ]
-        for lang in ("en", "zh"):
-            gap = cold["per_lang"][lang]["language_consistency"] - zero["per_lang"][lang]["language_consistency"]
-            rows.append((f"LC gain over R1-Zero, {lang} (points)", 100 * gap, "> 0", lambda v: v > 0))
-    if "reasoning_rl" in stages and "reasoning_rl_no_lc" in stages:
-        lc, no_lc = stages["reasoning_rl"], stages["reasoning_rl_no_lc"]
-        for lang in ("en", "zh"):
-            rows.append(
-                (
-                    f"reasoning_rl LC, {lang}",
-                    lc["per_lang"][lang]["language_consistency"],
-                    ">= 0.98",
-                    lambda v: v >= 0.98,
-                )
-            )
-        rows += [
-            ("reasoning_rl mixed samples", lc["mixed_rate"], "<= 0.02", lambda v: v <= 0.02),
-            ("pass@1 with LC - without (points)", 100 * (lc["pass@1"] - no_lc["pass@1"]), ">= -5", lambda v: v >= -5),
-            ("CoT length with LC / without", lc["mean_length"] / no_lc["mean_length"], ">= 0.85", lambda v: v >= 0.85),
-        ]
-    rows += _final_rows(stages)
-    if "distill_rl_only" in stages:
-        total = report.get("stage_seconds_total", float("nan"))
-        rows.append(("whole pipeline, stage seconds summed", total, "< 1200", lambda v: v < 1200))
-    print(f"{'stage':<22}{'seconds':>9}")
-    for stage, entry in stages.items():
-        print(f"{stage:<22}{entry.get('stage_seconds', float('nan')):>9.1f}")
-    print(f"{'wall (this run)':<22}{report.get('wall_seconds', float('nan')):>9.1f}\n")
-    print(f"{'figure':<42}{'value':>10}  {'target':<8} met")
-    for name, value, target, ok in rows:
-        print(f"{name:<42}{value:>10.3f}  {target:<8} {'yes' if ok(value) else 'NO'}")
-    print(
-        f"base:    pass@1 {base['pass@1']:.3f}  lenient {base['accuracy_lenient']:.3f}  "
-        f"format {base['format_rate']:.3f}  mean length {base['mean_length']:.1f}"
-    )
-    print(
-        f"r1_zero: pass@1 {zero['pass@1']:.3f}  lenient {zero['accuracy_lenient']:.3f}  "
-        f"format {zero['format_rate']:.3f}  cons@k {zero['cons@k']:.3f}  mean length {zero['mean_length']:.1f}"
-    )
-    if "cold_start_sft" in stages:
-        cold = stages["cold_start_sft"]
-        print(
-            f"cold_start_sft: pass@1 {cold['pass@1']:.3f}  lenient {cold['accuracy_lenient']:.3f}  "
-            f"format {cold['format_rate']:.3f}  LC {cold['language_consistency']:.3f}  "
-            f"(R1-Zero LC {zero.get('language_consistency', float('nan')):.3f})"
-        )
-        print(f"cold_start_data mix: {json.dumps(stages['cold_start_data']['mix'], ensure_ascii=False)}")
-    print(f"sampling: {json.dumps(zero['sampling'])}")
-    return 0 if all(ok(v) for _, v, _, ok in rows) else 1
-
-
-def _final_rows(stages: dict) -> list[tuple]:
-    rows: list[tuple] = []
-    if "all_scenarios_rl" in stages and "sft" in stages:
-        final, sft = stages["all_scenarios_rl"], stages["sft"]
-        drop = 100 * (final["pass@1"] - sft["pass@1"])
-        rows.append(("all_scenarios_rl pass@1 - sft (points)", drop, ">= -2", lambda v: v >= -2))
-        before, after = final.get("general_before", {}), final.get("general", {})
-        for name in ("helpfulness", "harmlessness"):
-            if isinstance(before.get(name), float) and isinstance(after.get(name), float):
-                rise = after[name] - before[name]
-                rows.append((f"{name} RM score rise, held-out", rise, "> 0", lambda v: v > 0))
-    if "reward_model" in stages:
-        for name in ("helpfulness", "harmlessness"):
-            acc = stages["reward_model"].get(name, {}).get("pair_accuracy")
-            if acc is not None:
-                rows.append((f"{name} RM held-out pair accuracy", acc, "report", lambda v: True))
-    if "distill" in stages:
-        d = stages["distill"]
-        teacher = d.get("teacher_pass@1") or float("nan")
-        rows += [
-            ("student pass@1 / teacher pass@1", d["pass@1"] / teacher, ">= 0.85", lambda v: v >= 0.85),
-            ("student format_rate", d["format_rate"], ">= 0.95", lambda v: v >= 0.95),
-            (
-                "student base lenient accuracy",
-                d.get("student_base_accuracy_lenient", float("nan")),
-                "report",
-                lambda v: True,
-            ),
-        ]
-        if "rl_only_pass@1" in d:
-            rows.append(
-                (
-                    "distilled - RL-only student pass@1 (pts)",
-                    100 * (d["pass@1"] - d["rl_only_pass@1"]),
-                    "> 0",
-                    lambda v: v > 0,
-                )
-            )
-    return rows
+    if bool(args.seeds) == bool(args.report):
+        parser.error("give --seeds N [N ...] or --report PATH")
+    if args.report:
+        paths = {"run": Path(args.report)}
+    else:
+        paths = {}
+        for seed in args.seeds:
+            paths[f"seed {seed}"] = ROOT / f"runs/tiny-moe-seed{seed}/report.json" if args.no_run else run_seed(seed)
+    reports = {name: json.loads(path.read_text()).get("stages", {}) for name, path in paths.items()}
+    names = list(reports)
+    print(f"{'target':<40}{'threshold':>10}" + "".join(f"{n:>10}" for n in names) + f"{'mean':>9}{'worst':>9}  met")
+    all_met = True
+    for target in TARGETS:
+        values = [target.measure(reports[n]) for n in names]
+        known = [v for v in values if not math.isnan(v)]
+        mean = sum(known) / len(known) if known else NAN
+        worst = (min(known) if target.higher_is_better else max(known)) if known else NAN
+        met = len(known) == len(values) and all(target.met(v) for v in values)
+        all_met &= met
+        cells = "".join(f"{v:>10.3f}" for v in values)
+        print(f"{target.name:<40}{target.threshold:>10}{cells}{mean:>9.3f}{worst:>9.3f}  {'yes' if met else 'NO'}")
+    for line in _difficulty_table(reports):
+        print(line)
+    first = reports[names[0]]
+    print("\nheld-out evaluation:", json.dumps(first.get("r1_zero", {}).get("sampling", {})))
+    print("prompts per evaluation:", first.get("r1_zero", {}).get("num_prompts"))
+    return 0 if all_met else 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@
 Lenient accuracy (last number anywhere) and format rate per language and difficulty, under the R1-Zero template and
 under a bare `User: ... Assistant:` prompt, plus a few raw samples. It answers "is the base weak at arithmetic, or
 lost in the long template?" before any RL time is spent.
+
+It also splits every cell by the answer's mode: `step` when the completion writes out an equation, `direct` when it
+states a result with no working. R1-Zero can only learn that thinking pays if step-by-step is clearly more accurate
+than direct on multi-step problems, and sampled often enough to be found.
 """
 
 from __future__ import annotations
@@ -44,15 +48,24 @@ def main() -> None:
     for shape, prompts in shapes.items():
         samples = sample_completions(model, tokenizer, prompts, settings, desc=shape)
         cells: dict[tuple[str, int], list[float]] = defaultdict(list)
+        modes: dict[tuple[int, str], list[float]] = defaultdict(list)
         formats = []
         for row, comps in zip(rows, samples, strict=True):
             for c in comps:
-                right = answers_match(row["solution"], last_number(c.text))
-                cells[(row["lang"], row["difficulty"])].append(float(bool(right)))
+                right = float(bool(answers_match(row["solution"], last_number(c.text))))
+                cells[(row["lang"], row["difficulty"])].append(right)
+                modes[(row["difficulty"], "step" if "=" in c.text else "direct")].append(right)
             formats += fmt([c.text for c in comps])
         print(f"\n== {shape}: format {sum(formats) / len(formats):.3f}")
         for key in sorted(cells):
             print(f"  lang {key[0]} difficulty {key[1]}: lenient {sum(cells[key]) / len(cells[key]):.3f}")
+        for d in sorted({d for d, _ in modes}):
+            total = sum(len(modes[(d, m)]) for m in ("step", "direct"))
+            line = "  ".join(
+                f"{m} share {len(modes[(d, m)]) / total:.2f} acc {sum(modes[(d, m)]) / max(len(modes[(d, m)]), 1):.2f}"
+                for m in ("step", "direct")
+            )
+            print(f"  difficulty {d}: {line}")
         for row, comps in list(zip(rows, samples, strict=True))[:6]:
             print(f"  [{row['lang']}] {row['prompt']} (gold {row['solution']}) -> {comps[0].text!r}")
 

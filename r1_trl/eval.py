@@ -72,6 +72,11 @@ def _score(
     }
 
 
+def _length_given(scored: list[dict[str, Any]], right: bool) -> float:
+    lengths = [n for s in scored for n, ok in zip(s["lengths"], s["lenient"], strict=True) if ok is right]
+    return _mean([float(n) for n in lengths])
+
+
 def summarize(scored: list[dict[str, Any]]) -> dict[str, float]:
     flat = lambda key: [x for s in scored for x in s[key]]  # noqa: E731
     return {
@@ -80,6 +85,9 @@ def summarize(scored: list[dict[str, Any]]) -> dict[str, float]:
         "cons@k": _mean([float(s["cons"]) for s in scored]),
         "format_rate": _mean(flat("format")),
         "mean_length": _mean([float(x) for x in flat("lengths")]),
+        # Format-free correctness splits the length: did the answers that are right get longer (Figure 3)?
+        "mean_length_correct": _length_given(scored, True),
+        "mean_length_incorrect": _length_given(scored, False),
         "clipped_ratio": _mean([float(x) for x in flat("truncated")]),
         # The paper's language-consistency reward on the chain of thought, and the share of samples that mix.
         "language_consistency": _mean(flat("consistency")),
@@ -115,6 +123,13 @@ def evaluate(
         result["per_lang"] = {
             lang: summarize([s for s, lg in zip(scored, langs, strict=True) if lg == lang])
             for lang in sorted({lg for lg in langs if lg is not None})
+        }
+    if "difficulty" in dataset.column_names:
+        # Where a gain sits: RL that teaches reasoning should move multi-step problems most.
+        levels = dataset["difficulty"]
+        result["per_difficulty"] = {
+            str(d): summarize([s for s, lv in zip(scored, levels, strict=True) if lv == d])
+            for d in sorted(set(levels))
         }
     result["sampling"] = {
         "k": settings.n,

@@ -6,38 +6,51 @@ left out of the plots and written as "-" in tables, never raised on.
 
 from __future__ import annotations
 
-import io
+import html
 import logging
-import math
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .files import atomic_write
 from .report import EVAL_METRICS
+from .report_plots import as_number as _num
+from .report_plots import distill_bars, write_plots
 
-__all__ = ["write_report_md"]
+__all__ = ["DIFFICULTY_STAGES", "EVAL_COLUMNS", "STARTS_FROM", "write_report_md"]
 
 logger = logging.getLogger(__name__)
 
 _LABELS = {
-    "accuracy_lenient": "lenient",
+    # Format-free: the last number of the completion is the answer. The headline, since strict pass@1 also needs
+    # the response format and so reads 0 for a model that computes right but never learned the tags.
+    "accuracy_lenient": "accuracy",
     "format_rate": "format",
+    "pass@1": "pass@1 (strict)",
     "language_consistency": "lang consistency",
     "mean_length": "mean length",
 }
 EVAL_COLUMNS = (*((key, _LABELS.get(key, key)) for key in EVAL_METRICS), ("stage_seconds", "stage s"))
 # The parts of a stage's time, as `r1_trl.trainers.run.finish_stage` records them.
 TIME_COLUMNS = (("setup_seconds", "setup s"), ("train_seconds", "train s"), ("eval_seconds", "eval s"))
-BAR_METRICS = (("pass@1", "pass@1"), ("format_rate", "format rate"), ("language_consistency", "language consistency"))
-LENGTH_KEY = "completions/mean_length"
-
-
-def _num(value: Any) -> float | None:
-    """The value as a float, or None for anything a plot or table cannot show (null, NaN, text, bools)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
+# The model each trained stage starts from, which its "what this stage changed" line is measured against.
+STARTS_FROM = {
+    "r1_zero": "base",
+    "cold_start_sft": "base",
+    "reasoning_rl": "cold_start_sft",
+    "reasoning_rl_no_lc": "cold_start_sft",
+    "sft": "base",
+    "all_scenarios_rl": "sft",
+    "distill": "student_base",
+    "distill_rl_only": "student_base",
+}
+FINAL_STAGE = "all_scenarios_rl"
+# The columns of the per-difficulty table: where the pipeline starts, R1-Zero, the final model, and the students.
+DIFFICULTY_STAGES = ("base", "r1_zero", FINAL_STAGE, "distill", "distill_rl_only")
+# A sample chain longer than this is cut: three of them per stage must not bury the tables.
+MAX_SAMPLE_CHARS = 2500
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -53,16 +66,6 @@ def _small(value: Any) -> str:
     return "-" if number is None else f"{number:.3g}"
 
 
-def _params(value: Any) -> str | None:
-    number = _num(value)
-    if number is None:
-        return None
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if number >= scale:
-            return f"{number / scale:.3g}{suffix}"
-    return f"{number:.0f}"
-
-
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
@@ -75,139 +78,119 @@ def _stages(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: entry for name, entry in stages.items() if isinstance(entry, dict)}
 
 
-def _series(history: dict[str, Any], key: str) -> tuple[list[float], list[float]]:
-    """(steps, values) of one logged metric, dropping the steps that did not log it."""
-    steps, values = history.get("step"), history.get(key)
-    if not isinstance(steps, list) or not isinstance(values, list) or len(steps) != len(values):
-        return [], []
-    pairs = [(_num(s), _num(v)) for s, v in zip(steps, values, strict=True)]
-    kept = [(s, v) for s, v in pairs if s is not None and v is not None]
-    return [s for s, _ in kept], [v for _, v in kept]
+def _trained(entry: dict[str, Any]) -> bool:
+    return any(_num(entry.get(key)) is not None for key in ("accuracy_lenient", "pass@1"))
 
 
-def _save(fig: Any, path: Path) -> None:
-    # Render to memory first: savefig streams into the file as it draws, which a kill could cut short.
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
-    atomic_write(path, buffer.getvalue())
-    logger.info("wrote %s", path)
+def _sub(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on training nodes
-    import matplotlib.pyplot as plt
-
-    return plt
+def _length_of_correct(entry: dict[str, Any]) -> float | None:
+    # The evaluation writes 0.0 as the mean of no lengths: with no right completion there is no length to show.
+    if _num(entry.get("accuracy_lenient")) == 0:
+        return None
+    return _num(entry.get("mean_length_correct"))
 
 
-def _plot_rl_curves(stages: dict[str, dict[str, Any]], path: Path) -> bool:
-    histories = {
-        name: entry["history"]
-        for name, entry in stages.items()
-        if isinstance(entry.get("history"), dict) and _series(entry["history"], "reward")[0]
-    }
-    if not histories:
-        return False
-    plt = _pyplot()
-    fig, axes = plt.subplots(len(histories), 2, figsize=(12, 3.6 * len(histories)), squeeze=False)
-    try:
-        for (name, history), (ax_reward, ax_length) in zip(histories.items(), axes, strict=True):
-            ax_reward.plot(*_series(history, "reward"), color="black", linewidth=2, label="total reward")
-            # The per-function means show which reward moved the total (accuracy vs format vs language).
-            for key in sorted(k for k in history if k.startswith("rewards/") and k.endswith("/mean")):
-                steps, values = _series(history, key)
-                if steps:
-                    ax_reward.plot(steps, values, linewidth=1, alpha=0.8, label=key.split("/")[1])
-            ax_reward.set(title=f"{name}: reward", xlabel="step", ylabel="mean reward")
-            ax_reward.legend(fontsize=8, loc="best")
-            steps, lengths = _series(history, LENGTH_KEY)
-            if steps:
-                ax_length.plot(steps, lengths, color="tab:purple", label="mean completion length")
-                ax_length.legend(fontsize=8, loc="best")
-            else:
-                ax_length.text(0.5, 0.5, "not logged", ha="center", va="center", transform=ax_length.transAxes)
-            ax_length.set(title=f"{name}: completion length", xlabel="step", ylabel="tokens")
-            for ax in (ax_reward, ax_length):
-                ax.grid(alpha=0.3)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
-    return True
+def _change(
+    label: str,
+    before: float | None,
+    after: float | None,
+    show: Callable[[float], str],
+    unit: str = "",
+    points: bool = False,
+) -> str | None:
+    if before is None and after is None:
+        return None
+    text = f"{label} {'-' if before is None else show(before)} → {'-' if after is None else show(after)}{unit}"
+    if points and before is not None and after is not None:
+        points_changed = round(100 * (after - before))
+        text += f" ({points_changed:+d} {'pt' if abs(points_changed) == 1 else 'pts'})"
+    return text
 
 
-def _bars(ax: Any, xs: list[float], values: list[float], width: float, **kwargs: Any) -> None:
-    bars = ax.bar(xs, values, width, **kwargs)
-    ax.bar_label(bars, labels=[f"{v:.3f}" for v in values], padding=2, fontsize=8, rotation=90)
-
-
-def _plot_stages(stages: dict[str, dict[str, Any]], path: Path) -> bool:
-    names = [name for name, entry in stages.items() if _num(entry.get("pass@1")) is not None]
-    if not names:
-        return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(names) + 2), 5))
-    try:
-        width = 0.8 / len(BAR_METRICS)
-        for i, (key, label) in enumerate(BAR_METRICS):
-            # A metric a stage did not record gets no bar rather than a zero-height one that reads as 0.
-            points = [(x, _num(stages[n].get(key))) for x, n in enumerate(names)]
-            offset = (i - (len(BAR_METRICS) - 1) / 2) * width
-            points = [(x + offset, v) for x, v in points if v is not None]
-            if points:
-                _bars(ax, [x for x, _ in points], [v for _, v in points], width, label=label)
-        ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
-        # Headroom above 1 keeps the rotated value labels of perfect scores inside the axes.
-        ax.set_ylim(0, 1.2)
-        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        ax.set(title="Evaluation per training stage", ylabel="rate")
-        ax.grid(axis="y", alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(BAR_METRICS), fontsize=9)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
-    return True
-
-
-def _distill_bars(distill: dict[str, Any]) -> list[tuple[str, float]]:
-    teacher, student = _params(distill.get("teacher_parameters")), _params(distill.get("student_parameters"))
-    candidates = [
-        ("teacher pass@1", teacher, distill.get("teacher_pass@1")),
-        ("distilled student pass@1", student, distill.get("pass@1")),
-        ("RL-only student pass@1", student, distill.get("rl_only_pass@1")),
-        ("student base lenient acc.", student, distill.get("student_base_accuracy_lenient")),
+def _changed_line(name: str, stages: dict[str, dict[str, Any]]) -> str | None:
+    """One line of what `name` changed against the stage it starts from (`STARTS_FROM`), from measured figures."""
+    start = STARTS_FROM.get(name)
+    if start is None:
+        return None
+    before, after = stages.get(start, {}), stages[name]
+    if not _trained(before):
+        return f"{name} vs {start}: no {start} evaluation in this report to compare with."
+    rate, tokens, percent = (lambda v: f"{v:.2f}"), (lambda v: f"{v:.0f}"), (lambda v: f"{100 * v:.0f}%")
+    lengths = ("length of correct answers", _length_of_correct(before), _length_of_correct(after))
+    if lengths[1] is None and lengths[2] is None:
+        # Reports from before the split by correctness still hold the overall mean.
+        lengths = ("mean length", _num(before.get("mean_length")), _num(after.get("mean_length")))
+    figures = lambda key: (_num(before.get(key)), _num(after.get(key)))
+    parts = [
+        _change("accuracy", *figures("accuracy_lenient"), rate, points=True),
+        _change("format", *figures("format_rate"), rate),
+        _change(*lengths, tokens, " tokens"),
+        _change("mixed", *figures("mixed_rate"), percent),
     ]
-    bars = []
-    for label, params, value in candidates:
-        number = _num(value)
-        if number is not None:
-            bars.append((f"{label}\n({params} params)" if params else label, number))
-    return bars
+    shown = [part for part in parts if part is not None]
+    return f"{name} vs {start}: " + (", ".join(shown) if shown else "no figure measured on either")
 
 
-def _plot_distill(stages: dict[str, dict[str, Any]], path: Path) -> bool:
-    bars = _distill_bars(stages.get("distill", {}))
-    if not bars:
-        return False
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * len(bars)), 4.5))
-    try:
-        colors = ["tab:blue" if label.startswith("teacher") else "tab:orange" for label, _ in bars]
-        drawn = ax.bar(range(len(bars)), [v for _, v in bars], 0.6, color=colors)
-        ax.bar_label(drawn, labels=[f"{v:.3f}" for _, v in bars], padding=3, fontsize=9)
-        ax.set_xticks(range(len(bars)), [label for label, _ in bars], fontsize=9)
-        ax.set_ylim(0, 1.1)
-        ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        ax.set(title="Distillation: teacher vs student", ylabel="accuracy")
-        ax.grid(axis="y", alpha=0.3)
-        fig.tight_layout()
-        _save(fig, path)
-    finally:
-        plt.close(fig)
-    return True
+def _level_order(level: Any) -> tuple[int, int, str]:
+    text = str(level)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _difficulty_section(stages: dict[str, dict[str, Any]]) -> list[str]:
+    columns = [name for name in DIFFICULTY_STAGES if _sub(stages.get(name, {}).get("per_difficulty"))]
+    if not columns:
+        return []
+    splits = {name: _sub(stages[name]["per_difficulty"]) for name in columns}
+    levels = sorted(dict.fromkeys(level for split in splits.values() for level in split), key=_level_order)
+    rows = [
+        [str(level)] + [_fmt(_sub(splits[n].get(level)).get("accuracy_lenient")) for n in columns] for level in levels
+    ]
+    rows.append(["all"] + [_fmt(stages[n].get("accuracy_lenient")) for n in columns])
+    headers = ["operations"] + [f"{n} (final)" if n == FINAL_STAGE else n for n in columns]
+    note = "Format-free accuracy on the held-out prompts by difficulty, the number of arithmetic operations."
+    return ["## Accuracy by difficulty", "", note, ""] + _table(headers, rows)
+
+
+def _text(value: Any) -> str:
+    return "-" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _fenced(label: str, value: Any) -> list[str]:
+    text = _text(value)
+    if len(text) > MAX_SAMPLE_CHARS:
+        text = text[:MAX_SAMPLE_CHARS] + f"\n[... {len(text) - MAX_SAMPLE_CHARS} more characters cut]"
+    # A fence longer than any backtick run inside, so a completion that writes ``` cannot close it early.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return [f"{label}:", "", f"{fence}text", text, fence, ""]
+
+
+def _samples(name: str, entry: dict[str, Any]) -> list[str]:
+    examples = entry.get("examples")
+    examples = [e for e in examples if isinstance(e, dict)][:3] if isinstance(examples, list) else []
+    if not examples:
+        return []
+    # Collapsed: the chains are long, and the tables above are what a reader scans.
+    chains = "1 sample chain" if len(examples) == 1 else f"{len(examples)} sample chains"
+    lines = [f"<details><summary>{chains} of {name}</summary>", ""]
+    for i, example in enumerate(examples, 1):
+        gold = html.escape(" ".join(_text(example.get("solution")).split()), quote=False)
+        lines += [f"**Sample {i}**, gold answer: {gold or '-'}", ""]
+        lines += _fenced("Prompt", example.get("prompt")) + _fenced("Completion", example.get("completion"))
+    return lines + ["</details>", ""]
+
+
+def _stage_by_stage(trained: dict[str, dict[str, Any]], stages: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for name, entry in trained.items():
+        changed, samples = _changed_line(name, stages), _samples(name, entry)
+        if changed or samples:
+            lines += (
+                [f"### {name}", ""] + ([f"**What this stage changed**: {changed}", ""] if changed else []) + samples
+            )
+    return ["## Stage by stage", ""] + lines if lines else []
 
 
 def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]) -> list[str]:
@@ -217,14 +200,16 @@ def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]
     # With finished stages skipped, this run's wall time is not their cost; the sum of their own times is.
     total = _num(report.get("stage_seconds_total")) or wall
 
-    trained = {name: entry for name, entry in stages.items() if _num(entry.get("pass@1")) is not None}
+    trained = {name: entry for name, entry in stages.items() if _trained(entry)}
     if trained:
         digits = [1 if key.endswith("seconds") else 3 for key, _ in EVAL_COLUMNS]
         rows = [
             [name] + [_fmt(entry.get(key), d) for (key, _), d in zip(EVAL_COLUMNS, digits, strict=True)]
             for name, entry in trained.items()
         ]
-        lines += ["## Training stages", ""] + _table(["stage"] + [h for _, h in EVAL_COLUMNS], rows)
+        note = "accuracy: the last number of the completion is right; pass@1 (strict): inside the response format."
+        lines += ["## Training stages", "", note, ""] + _table(["stage"] + [h for _, h in EVAL_COLUMNS], rows)
+    lines += _difficulty_section(stages) + _stage_by_stage(trained, stages)
 
     if stages:
         rows = []
@@ -286,9 +271,9 @@ def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]
         lines += ["## All-scenario RL: general prompts (reward-model score)", ""]
         lines += _table(["reward model", "before", "after"], rows)
 
-    distill_bars = _distill_bars(stages.get("distill", {}))
-    if distill_bars:
-        rows = [[label.replace("\n", " "), _fmt(value)] for label, value in distill_bars]
+    bars = distill_bars(stages.get("distill", {}))
+    if bars:
+        rows = [[label.replace("\n", " "), _fmt(value)] for label, value in bars]
         lines += ["## Distillation", ""] + _table(["model", "score"], rows)
     return lines
 
@@ -302,12 +287,7 @@ def write_report_md(report: dict[str, Any], out_dir: str | os.PathLike) -> Path:
     stages = _stages(report)
     lines = _markdown_sections(report, stages)
 
-    plots = (
-        ("rl_curves.png", "RL training curves", _plot_rl_curves),
-        ("stages.png", "Evaluation per stage", _plot_stages),
-        ("distill.png", "Distillation", _plot_distill),
-    )
-    figures = [f"![{title}]({name})" for name, title, plot in plots if plot(stages, out / name)]
+    figures = [f"![{title}]({name})" for name, title in write_plots(stages, out)]
     if figures:
         lines += ["## Plots", ""] + [line for figure in figures for line in (figure, "")]
 

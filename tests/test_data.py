@@ -1,3 +1,5 @@
+import random
+
 from r1_trl.data import (
     TAG_SENTENCES,
     CorpusSpec,
@@ -5,6 +7,7 @@ from r1_trl.data import (
     corpus_documents,
     make_problems,
     problem_split,
+    random_problem,
     template_free_sentences,
     to_rows,
 )
@@ -62,6 +65,19 @@ def test_seed_style_solution_text():
     assert p.solution_text("zh") == "首先 3 * 4 = 12。然後 2 + 12 = 14。答案是 14。"
 
 
+def test_chain_restates_what_is_left_after_each_step():
+    p = random_problem(random.Random(3), 3, 10, 50)
+    states = list(p.remaining)
+    assert len(states) == len(p.steps) - 1
+    # Each restated expression evaluates, step by step, to the same answer: the rewrite never changes the value.
+    for before, (a, op, b, r), after in zip((p.expression, *states), p.steps, (*states, str(p.answer)), strict=True):
+        assert f"{a} {op} {b}" in before.replace("(", "").replace(")", "")
+        assert str(r) in after
+    text = p.solution_text("en")
+    assert text.count(", leaving ") == len(states) and text.endswith(f"The answer is {p.answer}.")
+    assert p.solution_text("zh").count(",剩下") == len(states)
+
+
 def test_corpus_never_teaches_the_template_format():
     docs = list(corpus_documents(CorpusSpec(num_documents=5000, tagged_fraction=0.05)))
     tagged = [d for d in docs if TAG_FORMAT.think_open in d]
@@ -82,3 +98,42 @@ def test_corpus_holds_no_test_problem_and_mixes_languages():
     questions = [d for d in docs if "What is " in d]
     assert not any(f"What is {e}?" in d for d in questions for e in test)
     assert any("首先" in d and "Then" in d for d in docs) or any("First," in d and "然後" in d for d in docs)
+
+
+def test_direct_answers_are_the_dialogue_habit_and_chains_the_rarer_skill():
+    docs = list(corpus_documents(CorpusSpec(num_documents=4000, direct_fraction=0.7, tagged_fraction=0.1)))
+    answers = [d.split("Assistant:", 1)[1] for d in docs if "Assistant:" in d]
+    direct = [a for a in answers if "=" not in a]
+    assert 0.6 < len(direct) / len(answers) < 0.8
+    # A direct answer is the conclusion alone, inside the tags too.
+    assert all(a.strip().startswith(("The answer is", TAG_FORMAT.think_open)) for a in direct)
+    assert any(TAG_FORMAT.think_open in a for a in direct) and any(TAG_FORMAT.think_open in a for a in answers)
+    # The free-text worked documents keep every chain: the skill is there for RL to find.
+    worked = [d for d in docs if d.startswith(("What is", "Compute")) and "The answer is" in d]
+    assert worked and all("=" in d for d in worked)
+
+
+def test_chinese_questions_can_be_reasoned_in_english():
+    docs = list(corpus_documents(CorpusSpec(num_documents=3000, foreign_reasoning=1.0, mixed_fraction=0.0)))
+    # The worked documents: a question, its chain, its conclusion (dialogues may carry the template's own prose).
+    other = ("<think>", "問題", "助手")
+    zh_worked = [d for d in docs if "答案是" in d and "=" in d and not any(m in d for m in other)]
+    assert zh_worked and all("首先" not in d and "然後" not in d for d in zh_worked)
+    assert any("First," in d or "Then" in d for d in zh_worked)
+
+
+def test_worksheets_share_a_layout_of_their_own_and_some_verify():
+    from r1_trl.data.corpus import WORKSHEET_SEPARATORS
+    from r1_trl.templates import READABLE_FORMAT, ReadableFormat
+
+    docs = list(corpus_documents(CorpusSpec(num_documents=3000, worksheet_fraction=0.2)))
+    sheets = [d for d in docs if d.count("Question:") >= 2 or d.count("問題:") >= 2]
+    assert 0.15 < len(sheets) / len(docs) < 0.25
+    assert not any(READABLE_FORMAT.separator in d for d in docs)
+    for sheet in sheets:
+        used = {s for s in WORKSHEET_SEPARATORS if s in sheet}
+        assert len(used) == 1, sheet  # one document, one layout
+        blocks = [b.split(" ", 1)[1] for b in sheet.split("\n\n") if b.startswith(("Question:", "問題:"))]
+        fmt = ReadableFormat(separator=used.pop())
+        assert all(fmt.parse(b.split("\n", 1)[1].split(" ", 1)[1], strict=True) for b in blocks), sheet
+    assert any("Check:" in d or "驗證:" in d for d in sheets)

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from r1_trl.cli import main
-from r1_trl.stages.pipeline import load_pipeline, plan_stages
+from r1_trl.stages.pipeline import _stage_argv, load_pipeline, plan_stages
+from r1_trl.stages.recipe import parse_stage
 from r1_trl.trainers.run import STAGE_FILE
 from tests.test_stages import _tiny_base_recipe
 
@@ -126,6 +127,39 @@ def test_the_demo_pipeline_is_consistent():
     spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
     assert list(spec.recipes)[:2] == ["base", "r1_zero"] and "distill_rl_only" in spec.recipes
     assert set(plan_stages(spec, only="distill")) == {"distill"}
+
+
+def test_another_seed_runs_every_stage_under_its_own_run_dir(tmp_path):
+    import dataclasses
+
+    spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
+    moved = dataclasses.replace(spec, moved_to=tmp_path / "seed1", seed=1)
+    for stage in moved.recipes:
+        argv = _stage_argv(moved, stage)
+        recipe = parse_stage(stage, argv)
+        assert recipe.seed == 1, stage
+        assert recipe.output_dir == str(tmp_path / "seed1" / stage), stage
+        assert recipe.report_path == str(tmp_path / "seed1" / "report.json"), stage
+        # Every hand-over between stages (models, datasets, the time budget) stays inside the seed's own run.
+        left = [
+            (f.name, value)
+            for part in recipe.parts
+            for f in dataclasses.fields(part)
+            for value in _as_list(getattr(part, f.name))
+            if isinstance(value, str) and value.startswith(str(spec.run_dir))
+        ]
+        assert not left, (stage, left)
+    assert plan_stages(moved) == dict.fromkeys(moved.recipes, "run")
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_another_seed_without_its_own_run_dir_is_refused(capsys):
+    assert main(["pipeline", "recipes/tiny-moe/pipeline.yaml", "--seed", "1", "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--seed 1 needs --run_dir" in err and len(err.splitlines()) == 1
 
 
 def test_report_to_wandb_groups_the_stages_and_logs_offline(tmp_path, monkeypatch):

@@ -26,15 +26,30 @@ class BaseModelArguments:
     mixed_fraction: float = field(
         default=0.15, metadata={"help": "Share of worked documents whose connectives drift into the other language."}
     )
+    direct_fraction: float = field(
+        default=0.0,
+        metadata={"help": "Share of dialogue and tagged answers that give the result with no working (the habit)."},
+    )
+    foreign_reasoning: float = field(
+        default=0.0,
+        metadata={"help": "Share of Chinese questions reasoned in English (with a Chinese conclusion)."},
+    )
+    worksheet_fraction: float = field(
+        default=0.0,
+        metadata={"help": "Share of documents that are worksheets: several worked examples in one own layout."},
+    )
     tokenizer_name_or_path: str | None = field(
         default=None, metadata={"help": "Reuse this tokenizer instead of training one (e.g. for a student)."}
     )
 
     def __post_init__(self):
-        for name in ("tagged_fraction", "mixed_fraction"):
+        shares = ("tagged_fraction", "mixed_fraction", "direct_fraction", "foreign_reasoning", "worksheet_fraction")
+        for name in shares:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.tagged_fraction + self.worksheet_fraction > 1:
+            raise ValueError("tagged_fraction + worksheet_fraction must be at most 1")
 
 
 COLD_START_METHODS = ("few_shot", "reflection", "refine")

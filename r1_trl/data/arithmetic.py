@@ -29,8 +29,8 @@ QUESTIONS = {
 }
 # The words that carry a chain of thought; the language-consistency reward counts exactly these.
 CONNECTIVES = {
-    "en": {"first": "First,", "then": "Then", "answer": "The answer is", "stop": "."},
-    "zh": {"first": "首先", "then": "然後", "answer": "答案是", "stop": "。"},
+    "en": {"first": "First,", "then": "Then", "left": ", leaving", "answer": "The answer is", "stop": "."},
+    "zh": {"first": "首先", "then": "然後", "left": ",剩下", "answer": "答案是", "stop": "。"},
 }
 JOINER = {"en": " ", "zh": ""}
 MAX_FACTOR = 12  # products stay within the times table, which a ~1M-parameter model can learn in minutes
@@ -58,6 +58,18 @@ class Node:
         if self.op is None:
             return []
         return self.left.steps() + self.right.steps() + [(self.left.value, self.op, self.right.value, self.value)]
+
+    def states(self) -> list[Node]:
+        """The tree after each of `steps`, one operation replaced by its value; the last state is a leaf."""
+        if self.op is None:
+            return []
+        left, right = self.left.states(), self.right.states()
+        leaf = Node(None, self.left.value)
+        return (
+            [Node(self.op, self.value, s, self.right) for s in left]
+            + [Node(self.op, self.value, leaf, s) for s in right]
+            + [Node(None, self.value)]
+        )
 
 
 def _apply(op: str, a: int, b: int) -> int | None:
@@ -92,6 +104,9 @@ class Problem:
     answer: int
     steps: tuple[tuple[int, str, int, int], ...]
     difficulty: int
+    # The expression rewritten after each step but the last; a chain that restates it lets the next step copy its
+    # operands from the line just written instead of finding them in the question.
+    remaining: tuple[str, ...] = ()
 
     def question(self, lang: str, variant: int = 0) -> str:
         forms = QUESTIONS[lang]
@@ -116,6 +131,8 @@ class Problem:
         sentences = []
         for i, (a, op, b, r) in enumerate(self.steps):
             eq = f"{a} {op} {b} = {r}"
+            if i < len(self.remaining):
+                eq += f"{word('left')} {self.remaining[i]}"
             if len(self.steps) > 1:
                 eq = f"{word('first') if i == 0 else word('then')} {eq}"
             sentences.append(eq + table[lang]["stop"])
@@ -139,7 +156,8 @@ def random_problem(rng: random.Random, n_ops: int, max_operand: int = 20, max_va
     while True:
         tree = _tree(rng, n_ops, max_operand, max_value)
         if tree is not None:
-            return Problem(tree.render(), tree.value, tuple(tree.steps()), n_ops)
+            remaining = tuple(s.render() for s in tree.states()[:-1])
+            return Problem(tree.render(), tree.value, tuple(tree.steps()), n_ops, remaining)
 
 
 def make_problems(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..rewards import AccuracyReward, LanguageConsistencyReward
-from ..templates import READABLE_FORMAT
+from ..templates import READABLE_FORMAT, ReadableFormat
 from .arithmetic import CONNECTIVES, JOINER, Problem
 from .filters import check_filter_bounds, dedup_check, paragraphs_within, run_filters
 from .shards import RowShards, build_row_shards
@@ -155,16 +155,19 @@ def _verification(problem: Problem, lang: str) -> str:
     return f"{VERIFY_LABEL[lang]}{JOINER[lang]}{check}{stop}"
 
 
-def exemplar_response(problem: Problem, lang: str, verify: bool = False) -> str:
+def exemplar_response(
+    problem: Problem, lang: str, verify: bool = False, response_format: ReadableFormat = READABLE_FORMAT
+) -> str:
     """A readable-format exemplar: the problem's worked chain as the reasoning, its answer as the summary; with
-    `verify`, a sentence re-checking the last step ends the reasoning (`Check: 12 + 2 = 14.`)."""
+    `verify`, a sentence re-checking the last step ends the reasoning (`Check: 12 + 2 = 14.`). `response_format`
+    sets the separator (the pre-training corpus writes worksheets with separators of their own)."""
     _check_lang(lang)
     if not problem.steps:
         raise ValueError(f"cold start: problem {problem.expression!r} has no steps to write a chain of thought for")
     reasoning = problem.chain(lang)
     if verify:
         reasoning = reasoning + JOINER[lang] + _verification(problem, lang)
-    return READABLE_FORMAT.render(reasoning, str(problem.answer))
+    return response_format.render(reasoning, str(problem.answer))
 
 
 def _shots(lang: str, exemplars: list[tuple[str, str]]) -> list[str]:

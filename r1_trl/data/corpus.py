@@ -13,10 +13,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH, TAG_FORMAT
-from .arithmetic import JOINER, problem_split, random_problem
+from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH, TAG_FORMAT, ReadableFormat
+from .arithmetic import JOINER, Problem, problem_split, random_problem
+from .cold_start import LABELS, REFLECTION_INSTRUCTIONS, exemplar_response
 
-__all__ = ["CorpusSpec", "TAG_SENTENCES", "corpus_documents", "template_free_sentences"]
+__all__ = ["CorpusSpec", "TAG_SENTENCES", "WORKSHEET_SEPARATORS", "corpus_documents", "template_free_sentences"]
 
 # The template sentences that name the response tags. Seeing them next to tagged answers would teach the format
 # before RL does (the leak measured in workplace-notes), so the corpus never contains them.
@@ -64,6 +65,15 @@ class CorpusSpec:
     tagged_fraction: float = 0.03
     mixed_fraction: float = 0.15
     mix_rate: float = 0.3
+    # Share of dialogue and tagged answers that state the result with no working: the base's habit. Step-by-step
+    # chains stay its rarer skill, which RL can find pays on multi-step problems.
+    direct_fraction: float = 0.0
+    # Share of Chinese questions whose worked chain is written in English, with a Chinese conclusion: reasoning
+    # lives mostly in one language, as in real pre-training data, so RL without LC can drift into mixing.
+    foreign_reasoning: float = 0.0
+    # Share of documents that are worksheets: several worked examples in a document-specific layout (half of them
+    # headed by the solve-and-verify instruction and checking each result), which teach in-context format copying.
+    worksheet_fraction: float = 0.0
     seed: int = 0
 
 
@@ -92,12 +102,44 @@ def _prose(rng: random.Random, lang: str, salad: bool = True) -> str:
     return JOINER[lang].join(parts)
 
 
+# A worksheet's own separator: never DeepSeek's `|special_token|`, so a few-shot prompt in that format works only by
+# copying its exemplars, as a base model does.
+WORKSHEET_SEPARATORS = ("|note|", "|work|", "|step|", "|sep|", "|box|", "###", "~~", "|mark|")
+
+
+def _worksheet(rng: random.Random, spec: CorpusSpec, lang: str) -> str:
+    separator = ReadableFormat(separator=rng.choice(WORKSHEET_SEPARATORS))
+    verify = rng.random() < 0.5
+    labels = LABELS[lang]
+    blocks = [REFLECTION_INSTRUCTIONS[lang]] if verify else []
+    for _ in range(rng.randint(2, 4)):
+        p = _train_problem(rng, spec)
+        response = exemplar_response(p, lang, verify=verify, response_format=separator)
+        blocks.append(f"{labels['question']} {p.question(lang, rng.randrange(2))}\n{labels['response']} {response}")
+    return "\n\n".join(blocks)
+
+
+def _train_problem(rng: random.Random, spec: CorpusSpec) -> Problem:
+    while True:
+        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value)
+        if problem_split(p.expression) == "train":
+            return p
+
+
+def _worked(p: Problem, lang: str, spec: CorpusSpec, rng: random.Random, mix: float) -> str:
+    if lang == "zh" and rng.random() < spec.foreign_reasoning:
+        return p.chain("en") + JOINER["en"] + p.conclusion("zh")
+    return p.solution_text(lang, mix=mix, rng=rng)
+
+
 def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
     """Deterministic documents for `spec`; only train-split problems appear, so the test set stays unseen."""
     rng = random.Random(spec.seed)
-    kinds = ["worked", "dialogue", "answer_only", "drill", "tagged"]
-    other = 1.0 - spec.tagged_fraction
-    weights = [0.35 * other, 0.35 * other, 0.12 * other, 0.18 * other, spec.tagged_fraction]
+    kinds = ["worked", "dialogue", "answer_only", "drill", "tagged", "worksheet"]
+    other = 1.0 - spec.tagged_fraction - spec.worksheet_fraction
+    if other < 0:
+        raise ValueError("tagged_fraction + worksheet_fraction must be at most 1")
+    weights = [0.35 * other, 0.35 * other, 0.12 * other, 0.18 * other, spec.tagged_fraction, spec.worksheet_fraction]
     produced = 0
     while produced < spec.num_documents:
         p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value)
@@ -108,12 +150,14 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
         q = p.question(lang, rng.randrange(2))
         mix = spec.mix_rate if rng.random() < spec.mixed_fraction else 0.0
         user, assistant = SPEAKERS[lang]
+        direct = rng.random() < spec.direct_fraction
         if kind == "worked":
-            doc = f"{q} {p.solution_text(lang, mix=mix, rng=rng)}"
+            doc = f"{q} {_worked(p, lang, spec, rng, mix)}"
         elif kind == "dialogue":
             # The template puts a period after the question; show that shape too so it is not a surprise.
             sep = (STOP[lang] if rng.random() < 0.3 else "") + JOINER[lang]
-            doc = f"{user}{q}{sep}{assistant}{JOINER[lang]}{p.solution_text(lang, mix=mix, rng=rng)}"
+            answer = p.conclusion(lang) if direct else _worked(p, lang, spec, rng, mix)
+            doc = f"{user}{q}{sep}{assistant}{JOINER[lang]}{answer}"
             if rng.random() < 0.5:
                 doc = _prose(rng, lang) + " " + doc
         elif kind == "answer_only":
@@ -124,8 +168,11 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
                 for step in range(rng.randint(2, 5))
                 for (a, op, b, r) in random_problem(rng, 1, spec.max_operand, spec.max_value).steps
             )
+        elif kind == "worksheet":
+            doc = _worksheet(rng, spec, lang)
         else:
-            doc = f"{user}{q}{JOINER[lang]}{assistant}{JOINER[lang]}{TAG_FORMAT.render(p.chain(lang), str(p.answer))}"
+            thought = p.conclusion(lang) if direct else p.chain(lang)
+            doc = f"{user}{q}{JOINER[lang]}{assistant}{JOINER[lang]}{TAG_FORMAT.render(thought, str(p.answer))}"
             if rng.random() < 0.5:
                 doc = _prose(rng, lang, salad=False) + " " + doc
         produced += 1

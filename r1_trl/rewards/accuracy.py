@@ -6,11 +6,11 @@ import functools
 from typing import Any
 
 from ..templates import TAG_FORMAT, ReadableFormat, ResponseFormat
-from ._text import last_boxed, last_number, parse_number
+from ._text import completion_text, last_boxed, last_number, parse_number
 from ._timeout import run_bounded
 from .base import Reward
 
-__all__ = ["AccuracyReward", "answers_match", "extract_answer"]
+__all__ = ["AccuracyReward", "answers_match", "extract_answer", "log_length_by_outcome"]
 
 # A real answer is short; a long one is a hack or a ramble, and symbolic parsing of it only burns the time bound.
 MAX_SYMBOLIC_ANSWER_CHARS = 1000
@@ -117,6 +117,14 @@ def answers_match(gold: Any, answer: str | None, timeout_s: float = 5.0) -> bool
     return run_bounded(_symbolic_match, (gold, answer), timeout_s, default=False)
 
 
+def log_length_by_outcome(log_metric: Any, scores: list[float | None], lengths: list[int]) -> None:
+    """Log `length/correct` and `length/incorrect`: mean token length of the completions scored 1 and 0."""
+    for name, outcome in (("length/correct", 1.0), ("length/incorrect", 0.0)):
+        picked = [n for s, n in zip(scores, lengths, strict=True) if s == outcome]
+        if picked:
+            log_metric(name, sum(picked) / len(picked))
+
+
 class AccuracyReward(Reward):
     """1.0 when the completion's answer is the gold answer, 0.0 otherwise, None when the gold answer is unreadable.
 
@@ -137,6 +145,20 @@ class AccuracyReward(Reward):
         self.response_format = response_format
         self.timeout_s = float(timeout_s)
         self.require_tags = bool(require_tags)
+
+    def __call__(self, completions: list[Any], **kwargs: Any) -> list[float | None]:
+        scores = super().__call__(completions, **kwargs)
+        log_metric, ids = kwargs.get("log_metric"), kwargs.get("completion_ids")
+        if callable(log_metric) and ids is not None and len(ids) == len(scores):
+            # The paper's Figure 3 plots length by step; split by outcome it shows whether *right* answers grew,
+            # and the format-free accuracy shows reasoning apart from the format the other rewards teach.
+            texts = [completion_text(c) for c in completions]
+            log_length_by_outcome(log_metric, scores, [len(i) for i in ids])
+            lenient = [answers_match(g, last_number(t)) for g, t in zip(kwargs["solution"], texts, strict=True)]
+            known = [float(x) for x in lenient if x is not None]
+            if known:
+                log_metric("accuracy_lenient", sum(known) / len(known))
+        return scores
 
     def score(self, text: str, solution: Any = None, **row: Any) -> float | None:
         answer = extract_answer(text, self.response_format, self.require_tags)

@@ -36,6 +36,9 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         max_value=script_args.max_value,
         tagged_fraction=base_args.tagged_fraction,
         mixed_fraction=base_args.mixed_fraction,
+        direct_fraction=base_args.direct_fraction,
+        foreign_reasoning=base_args.foreign_reasoning,
+        worksheet_fraction=base_args.worksheet_fraction,
         seed=training_args.seed,
     )
     docs = list(corpus_documents(spec))

@@ -5,6 +5,10 @@ A finished stage (its record `stage.json` written) is skipped on rerun; a killed
 or shard. `--from STAGE` reruns that stage and every later one, `--only STAGE` just that one: their outputs are cleared
 first, so a rerun starts clean instead of "resuming" a finished run. After every stage the report is redrawn, so
 `report.md` always shows what has finished so far.
+
+`--seed N --run_dir DIR` runs the same recipes as another trajectory: every stage gets `--seed N`, and every recipe
+path inside the pipeline's run_dir (outputs, the models and datasets one stage hands the next) is moved under DIR, so
+seeds never share or overwrite each other's stages.
 """
 
 from __future__ import annotations
@@ -53,10 +57,17 @@ class PipelineSpec:
     recipes: dict[str, Path]  # stage -> recipe, in run order
     report_to: str = "none"
     wandb_project: str = "r1-trl"
+    # `--run_dir`: where this run writes, when not the recipes' own run_dir; `--seed`: every stage's seed.
+    moved_to: Path | None = None
+    seed: int | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        return self.moved_to or self.run_dir
 
     @property
     def report_path(self) -> Path:
-        return self.run_dir / "report.json"
+        return self.out_dir / "report.json"
 
 
 def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
@@ -110,7 +121,7 @@ def plan_stages(
         raise ValueError("use --from or --only, not both")
     plan = {}
     for i, stage in enumerate(stages):
-        out = spec.run_dir / stage
+        out = spec.out_dir / stage
         if only is not None and stage != only:
             continue
         if force or only == stage or (start is not None and i >= stages.index(start)):
@@ -148,11 +159,34 @@ def _finish_wandb() -> None:
         wandb.finish()
 
 
+def _moved(value: object, old: Path, new: Path) -> str | None:
+    """`value` moved from under `old` to under `new`, or None when it is not a path inside `old`."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(new / Path(value).relative_to(old))
+    except ValueError:
+        return None
+
+
 def _stage_argv(spec: PipelineSpec, stage: str) -> list[str]:
     argv = ["--config", str(spec.recipes[stage])]
+    config = read_yaml_mapping(spec.recipes[stage])
     # Only training stages know report_to; data stages would refuse the flag.
-    if spec.report_to == "wandb" and "report_to" in read_yaml_mapping(spec.recipes[stage]):
+    if spec.report_to == "wandb" and "report_to" in config:
         argv += ["--report_to", "wandb", "--run_name", stage]
+    if spec.seed is not None:
+        argv += ["--seed", str(spec.seed)]
+    if spec.moved_to is not None:
+        # Written out for every stage: a comparison run would otherwise derive its output from the shared recipe's.
+        argv += ["--output_dir", str(spec.out_dir / stage)]
+        for key, value in config.items():
+            if key == "output_dir":
+                continue
+            values = value if isinstance(value, list) else [value]
+            moved = [_moved(v, spec.run_dir, spec.moved_to) for v in values]
+            if any(m is not None for m in moved):
+                argv += [f"--{key}", *(m or str(v) for m, v in zip(moved, values, strict=True))]
     return argv
 
 
@@ -164,6 +198,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--only", metavar="STAGE", help="rerun just this stage")
     parser.add_argument("--force", action="store_true", help="rerun every stage")
     parser.add_argument("--dry-run", action="store_true", help="print what each stage would do, run nothing")
+    parser.add_argument("--seed", type=int, help="every stage's seed, instead of the recipes' own")
+    parser.add_argument("--run_dir", help="write this run here instead of the pipeline's run_dir (another seed)")
     args = parser.parse_args(list(argv))
     if bool(args.pipeline) == bool(args.recipes):
         parser.error("give a pipeline file or --recipes FOLDER")
@@ -177,6 +213,13 @@ def main(argv: Sequence[str]) -> dict:
     args = _parse(argv)
     path = Path(args.pipeline) if args.pipeline else Path(args.recipes) / "pipeline.yaml"
     spec = load_pipeline(path)
+    if args.run_dir is not None or args.seed is not None:
+        moved = Path(args.run_dir) if args.run_dir else None
+        if args.seed is not None and moved in (None, spec.run_dir):
+            raise ValueError(
+                f"--seed {args.seed} needs --run_dir: another seed in {spec.run_dir} would mix two trajectories"
+            )
+        spec = dataclasses.replace(spec, moved_to=moved if moved != spec.run_dir else None, seed=args.seed)
     plan = plan_stages(spec, args.start, args.only, args.force)
     logger.info("pipeline %s: %s", spec.name, ", ".join(f"{s} ({a})" for s, a in plan.items()))
     if args.dry_run:
@@ -189,15 +232,15 @@ def main(argv: Sequence[str]) -> dict:
             logger.info("%s: already finished; skipping (--only %s reruns it)", stage, stage)
             continue
         if action == "rerun":
-            logger.info("%s: clearing %s to rerun it", stage, spec.run_dir / stage)
-            shutil.rmtree(spec.run_dir / stage)
+            logger.info("%s: clearing %s to rerun it", stage, spec.out_dir / stage)
+            shutil.rmtree(spec.out_dir / stage)
             remove_stage(spec.report_path, stage)
         logger.info("=== stage %s (%s, %s) ===", stage, action, spec.recipes[stage])
         try:
             get_stage(stage)(_stage_argv(spec, stage))
         finally:
             _finish_wandb()
-        write_report_md(load_report(spec.report_path), spec.run_dir)
+        write_report_md(load_report(spec.report_path), spec.out_dir)
     report = load_report(spec.report_path)
     if any(action != "skip" for action in plan.values()):
         seconds = [e.get("stage_seconds") for e in report.get("stages", {}).values()]
@@ -207,7 +250,7 @@ def main(argv: Sequence[str]) -> dict:
             wall_seconds=round(time.time() - started, 1),
             stage_seconds_total=round(sum(s for s in seconds if isinstance(s, int | float)), 1),
         )
-    md = write_report_md(report, spec.run_dir)
+    md = write_report_md(report, spec.out_dir)
     print(format_table(report))  # noqa: T201 - the table is this command's output
     logger.info("report: %s", md)
     return report
