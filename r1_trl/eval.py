@@ -72,12 +72,13 @@ def _score(
     }
 
 
-def _length_given(scored: list[dict[str, Any]], right: bool) -> float:
+def _length_given(scored: list[dict[str, Any]], right: bool) -> float | None:
     lengths = [n for s in scored for n, ok in zip(s["lengths"], s["lenient"], strict=True) if ok is right]
-    return _mean([float(n) for n in lengths])
+    # None, not 0: "no correct answer" must not read as "correct answers of length 0" in a ratio.
+    return _mean([float(n) for n in lengths]) if lengths else None
 
 
-def summarize(scored: list[dict[str, Any]]) -> dict[str, float]:
+def summarize(scored: list[dict[str, Any]]) -> dict[str, float | None]:
     flat = lambda key: [x for s in scored for x in s[key]]  # noqa: E731
     return {
         "pass@1": _mean([_mean([float(x) for x in s["strict"]]) for s in scored]),

@@ -66,7 +66,8 @@ def test_seed_style_solution_text():
 
 
 def test_chain_restates_what_is_left_after_each_step():
-    p = random_problem(random.Random(3), 3, 10, 50)
+    p = random_problem(random.Random(3), 3, 10, 50, restate=True)
+    assert random_problem(random.Random(3), 3, 10, 50).remaining == ()
     states = list(p.remaining)
     assert len(states) == len(p.steps) - 1
     # Each restated expression evaluates, step by step, to the same answer: the rewrite never changes the value.

@@ -1,7 +1,7 @@
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from r1_trl.models import REASONING_TAGS
+from r1_trl.models import REASONING_TAGS, active_parameters, build_model
 
 
 def test_tags_are_single_non_special_tokens(tiny_tokenizer):
@@ -56,3 +56,14 @@ def test_models_that_only_sample_go_to_the_process_device(tiny_model_dir, monkey
     model = load_for_generation(str(tiny_model_dir))
     assert model.device.type == "meta"
     assert model.dtype == AutoModelForCausalLM.from_pretrained(tiny_model_dir).dtype
+
+
+def test_active_parameters_count_k_of_n_routed_experts(tiny_tokenizer):
+    moe = build_model("tiny-moe", tiny_tokenizer)
+    cfg = moe.config
+    total = sum(p.numel() for p in moe.parameters())
+    routed = sum(p.numel() for n, p in moe.named_parameters() if ".mlp.experts." in n)
+    assert routed > 0
+    assert active_parameters(moe) == total - routed + routed * cfg.num_experts_per_tok // cfg.n_routed_experts
+    dense = build_model("tiny-dense", tiny_tokenizer)
+    assert active_parameters(dense) == sum(p.numel() for p in dense.parameters())

@@ -38,6 +38,10 @@ class BaseModelArguments:
         default=0.0,
         metadata={"help": "Share of documents that are worksheets: several worked examples in one own layout."},
     )
+    restate_chains: bool = field(
+        default=False,
+        metadata={"help": "Worked chains restate the expression left after each step (`..., leaving 2 + 12.`)."},
+    )
     tokenizer_name_or_path: str | None = field(
         default=None, metadata={"help": "Reuse this tokenizer instead of training one (e.g. for a student)."}
     )

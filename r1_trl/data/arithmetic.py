@@ -152,11 +152,14 @@ def problem_split(expression: str) -> str:
     return "test" if digest[0] % TEST_BUCKETS == 0 else "train"
 
 
-def random_problem(rng: random.Random, n_ops: int, max_operand: int = 20, max_value: int = 200) -> Problem:
+def random_problem(
+    rng: random.Random, n_ops: int, max_operand: int = 20, max_value: int = 200, restate: bool = False
+) -> Problem:
+    """A random problem with `n_ops` operations; with `restate`, its chain restates what is left after each step."""
     while True:
         tree = _tree(rng, n_ops, max_operand, max_value)
         if tree is not None:
-            remaining = tuple(s.render() for s in tree.states()[:-1])
+            remaining = tuple(s.render() for s in tree.states()[:-1]) if restate else ()
             return Problem(tree.render(), tree.value, tuple(tree.steps()), n_ops, remaining)
 
 

@@ -74,6 +74,8 @@ class CorpusSpec:
     # Share of documents that are worksheets: several worked examples in a document-specific layout (half of them
     # headed by the solve-and-verify instruction and checking each result), which teach in-context format copying.
     worksheet_fraction: float = 0.0
+    # Worked chains restate the expression left after each step (`First, 3 * 4 = 12, leaving 2 + 12. ...`).
+    restate_chains: bool = False
     seed: int = 0
 
 
@@ -121,7 +123,7 @@ def _worksheet(rng: random.Random, spec: CorpusSpec, lang: str) -> str:
 
 def _train_problem(rng: random.Random, spec: CorpusSpec) -> Problem:
     while True:
-        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value)
+        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value, spec.restate_chains)
         if problem_split(p.expression) == "train":
             return p
 
@@ -142,7 +144,7 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
     weights = [0.35 * other, 0.35 * other, 0.12 * other, 0.18 * other, spec.tagged_fraction, spec.worksheet_fraction]
     produced = 0
     while produced < spec.num_documents:
-        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value)
+        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value, spec.restate_chains)
         if problem_split(p.expression) != "train":
             continue
         lang = rng.choice(("en", "zh"))

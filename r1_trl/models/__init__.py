@@ -10,6 +10,7 @@ from .loading import (
     resolve_model_path,
 )
 from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
+from .params import active_parameters
 from .tiny import PRESETS, build_config, build_model, build_reward_model
 from .tokenizer import REASONING_TAGS, SPECIAL_TOKENS, build_tokenizer
 
@@ -18,6 +19,7 @@ __all__ = [
     "PRESETS",
     "REASONING_TAGS",
     "SPECIAL_TOKENS",
+    "active_parameters",
     "build_config",
     "build_model",
     "build_reward_model",

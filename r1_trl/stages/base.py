@@ -13,7 +13,7 @@ from datasets import Dataset
 
 from ..configs import BaseModelArguments, R1SFTConfig
 from ..data import CorpusSpec, corpus_documents
-from ..models import build_model, build_tokenizer, load_tokenizer
+from ..models import active_parameters, build_model, build_tokenizer, load_tokenizer
 from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
@@ -39,6 +39,7 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         direct_fraction=base_args.direct_fraction,
         foreign_reasoning=base_args.foreign_reasoning,
         worksheet_fraction=base_args.worksheet_fraction,
+        restate_chains=base_args.restate_chains,
         seed=training_args.seed,
     )
     docs = list(corpus_documents(spec))
@@ -73,6 +74,8 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         started,
         extra={
             "num_parameters": sum(p.numel() for p in model.parameters()),
+            # An MoE token uses k of n routed experts; a student is "smaller" by this count, not the total.
+            "num_active_parameters": active_parameters(model),
             "model_type": model.config.model_type,
             # Packed blocks of max_length tokens: what "same number of tokens" compares between two bases.
             "train_tokens": trainer.state.global_step
