@@ -155,9 +155,9 @@ def run_seeds(seeds: list[int], jobs: int) -> dict[str, Path]:
                 continue
             log.close()
             del running[seed]
-            if proc.returncode:
-                raise SystemExit(f"seed {seed}: pipeline exited with {proc.returncode}; see its pipeline.log")
-            print(f"seed {seed}: pipeline wall time {time.time() - started:.0f} s", flush=True)
+            # A failed seed still reports what it reached; its missing stages read as targets not met.
+            outcome = f"exited with {proc.returncode}, see its pipeline.log" if proc.returncode else "finished"
+            print(f"seed {seed}: pipeline {outcome} after {time.time() - started:.0f} s", flush=True)
             paths[f"seed {seed}"] = ROOT / f"runs/tiny-moe-seed{seed}/report.json"
     return {f"seed {seed}": paths[f"seed {seed}"] for seed in seeds}
 
@@ -192,7 +192,9 @@ def main() -> int:
         paths = {f"seed {seed}": ROOT / f"runs/tiny-moe-seed{seed}/report.json" for seed in args.seeds}
     else:
         paths = run_seeds(args.seeds, args.jobs)
-    reports = {name: json.loads(path.read_text()).get("stages", {}) for name, path in paths.items()}
+    reports = {
+        name: json.loads(path.read_text()).get("stages", {}) if path.exists() else {} for name, path in paths.items()
+    }
     names = list(reports)
     print(f"{'target':<40}{'threshold':>10}" + "".join(f"{n:>10}" for n in names) + f"{'mean':>9}{'worst':>9}  met")
     all_met = True

@@ -87,7 +87,7 @@ def _sub(value: Any) -> dict[str, Any]:
 
 
 def _length_of_correct(entry: dict[str, Any]) -> float | None:
-    # The evaluation writes 0.0 as the mean of no lengths: with no right completion there is no length to show.
+    # Reports written before the evaluation gave None for "no correct answer" hold 0.0 there: show nothing.
     if _num(entry.get("accuracy_lenient")) == 0:
         return None
     return _num(entry.get("mean_length_correct"))
