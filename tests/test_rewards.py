@@ -207,3 +207,20 @@ def test_eval_format_rate_is_the_registry_reward(monkeypatch):
     result = r1_eval.evaluate(None, None, data, template, settings)
     scores = get_reward_func("format", response_format=template.response_format)(texts)
     assert result["format_rate"] == round(sum(scores) / len(scores), 4) == round(3 / len(texts), 4)
+
+
+def test_accuracy_logs_format_free_accuracy_and_length_by_outcome():
+    logged = {}
+    tagged = "<think>\n2 + 3 = 5.\n</think>\n<answer>\n5\n</answer>"
+    completions = [tagged, "The answer is 5.", "<answer>\n4\n</answer>"]
+    scores = AccuracyReward()(
+        completions,
+        solution=["5", "5", "5"],
+        completion_ids=[[0] * 12, [0] * 4, [0] * 3],
+        log_metric=lambda name, value: logged.__setitem__(name, value),
+    )
+    assert scores == [1.0, 0.0, 0.0]
+    # The untagged "The answer is 5." is wrong for the reward but right format-free: 2 of 3.
+    assert logged["accuracy_lenient"] == pytest.approx(2 / 3)
+    assert logged["length/correct"] == 12 and logged["length/incorrect"] == 3.5
+    assert AccuracyReward()(completions[:1], solution=["5"]) == [1.0]

@@ -149,12 +149,13 @@ class AccuracyReward(Reward):
     def __call__(self, completions: list[Any], **kwargs: Any) -> list[float | None]:
         scores = super().__call__(completions, **kwargs)
         log_metric, ids = kwargs.get("log_metric"), kwargs.get("completion_ids")
-        if callable(log_metric) and ids is not None and len(ids) == len(scores):
+        solutions = kwargs.get("solution")
+        if callable(log_metric) and ids is not None and solutions is not None and len(ids) == len(scores):
             # The paper's Figure 3 plots length by step; split by outcome it shows whether *right* answers grew,
             # and the format-free accuracy shows reasoning apart from the format the other rewards teach.
             texts = [completion_text(c) for c in completions]
             log_length_by_outcome(log_metric, scores, [len(i) for i in ids])
-            lenient = [answers_match(g, last_number(t)) for g, t in zip(kwargs["solution"], texts, strict=True)]
+            lenient = [answers_match(g, last_number(t)) for g, t in zip(solutions, texts, strict=True)]
             known = [float(x) for x in lenient if x is not None]
             if known:
                 log_metric("accuracy_lenient", sum(known) / len(known))
