@@ -79,9 +79,7 @@ def _max_mixed(stages: dict[str, Any], stage: str) -> float:
 
 
 def _method_share(stages: dict[str, Any], method: str) -> float:
-    mix = stages.get("cold_start_data", {}).get("mix", {})
-    counts = mix.get("by_method", mix) if isinstance(mix, dict) else {}
-    counts = {k: v for k, v in counts.items() if isinstance(v, int | float)}
+    counts = stages.get("cold_start_data", {}).get("mix", {}).get("by_method", {})
     total = sum(counts.values())
     return counts.get(method, 0) / total if total else NAN
 

@@ -144,9 +144,7 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
     weights = [0.35 * other, 0.35 * other, 0.12 * other, 0.18 * other, spec.tagged_fraction, spec.worksheet_fraction]
     produced = 0
     while produced < spec.num_documents:
-        p = random_problem(rng, rng.choice(spec.difficulties), spec.max_operand, spec.max_value, spec.restate_chains)
-        if problem_split(p.expression) != "train":
-            continue
+        p = _train_problem(rng, spec)
         lang = rng.choice(("en", "zh"))
         kind = rng.choices(kinds, weights)[0]
         q = p.question(lang, rng.randrange(2))
