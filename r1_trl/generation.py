@@ -18,6 +18,8 @@ from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from .vllm_platform import engine_kwargs
+
 __all__ = ["Completion", "SamplingSettings", "VllmEngine", "import_vllm", "sample_completions"]
 
 logger = logging.getLogger(__name__)
@@ -68,12 +70,13 @@ class VllmEngine:
         model: str,
         seed: int = 0,
         trust_remote_code: bool = False,
-        gpu_memory_utilization: float = 0.9,
+        gpu_memory_utilization: float | None = None,
         max_model_len: int | None = None,
     ):
         self.vllm = import_vllm("vllm backend")
         self.model = str(model)
-        kwargs: dict[str, Any] = {}
+        # None: the platform's share (GPU memory on CUDA, the machine's RAM on vLLM's CPU build).
+        kwargs: dict[str, Any] = engine_kwargs(self.model, gpu_memory_utilization)
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
         # vLLM refuses to start unless its share of the GPU is free, and blocks torch still caches count as taken.
@@ -82,7 +85,6 @@ class VllmEngine:
             model=self.model,
             seed=seed,
             trust_remote_code=trust_remote_code,
-            gpu_memory_utilization=gpu_memory_utilization,
             **kwargs,
         )
         self.tokenizer = self.llm.get_tokenizer()
@@ -119,9 +121,17 @@ class VllmEngine:
         return flat
 
     def close(self) -> None:
-        """Free the engine's GPU memory for whatever runs next in this process."""
-        self.llm = None
+        """Stop the engine and free its memory for whatever runs next in this process. Idempotent."""
+        llm, self.llm = self.llm, None
+        engine = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+        if engine is not None and hasattr(engine, "shutdown"):
+            engine.shutdown()
+        del llm
         clear_device_cache(garbage_collection=True)
+
+    @property
+    def closed(self) -> bool:
+        return self.llm is None
 
 
 def sample_completions(

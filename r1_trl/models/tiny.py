@@ -34,6 +34,10 @@ PRESETS: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
             max_position_embeddings=512,
             tie_word_embeddings=True,
             num_mtp_layers=0,
+            # What transformers' DeepseekV3 router does anyway (sigmoid scores, a correction bias for top-k), written
+            # out for vLLM, whose DeepSeek implementation reads them from the config.
+            topk_method="noaux_tc",
+            scoring_func="sigmoid",
         ),
     ),
     "tiny-dense": (
@@ -42,8 +46,10 @@ PRESETS: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
             hidden_size=64,
             intermediate_size=192,
             num_hidden_layers=4,
-            num_attention_heads=4,
-            num_key_value_heads=2,
+            # Heads 32 wide, the narrowest vLLM's CPU attention accepts (4 heads of 16 do not load there); the
+            # projections keep their sizes, so the parameter count is what 4 x 16 with 2 KV heads had.
+            num_attention_heads=2,
+            num_key_value_heads=1,
             max_position_embeddings=512,
             tie_word_embeddings=True,
         ),

@@ -14,9 +14,11 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 from trl import GRPOTrainer
 
+from ..generation import import_vllm
 from ..rewards import get_reward_funcs, guard_rewards
 from ..rewards.routing import route_rewards
 from ..templates import Template, chat_prefix, get_template
+from ..vllm_platform import prepare_colocate
 from .checkpoint import ConvertingResumeMixin
 from .hub import HubRepoMixin
 
@@ -100,6 +102,9 @@ class R1GRPOTrainer(HubRepoMixin, ConvertingResumeMixin, GRPOTrainer):
                 funcs = [f if isinstance(f, nn.Module) else PrefixedReward(f, self.prefix) for f in funcs]
         # Outermost, so it sees exactly what TRL passes and what TRL gets back.
         funcs = guard_rewards(funcs, max_reward_failure_share)
+        if getattr(args, "use_vllm", False) and getattr(args, "vllm_mode", None) == "colocate":
+            import_vllm("use_vllm")
+            prepare_colocate(args, model)
         # TRL's in-training evaluation (eval_strategy) must see the prompts as training does.
         if kwargs.get("eval_dataset") is not None:
             kwargs["eval_dataset"] = apply_template(kwargs["eval_dataset"], self.template, chat)

@@ -69,6 +69,10 @@ CURVE_KEYS = (
     "accuracy_lenient",
     "completions/clipped_ratio",
     "frac_reward_zero_std",
+    "kl",
+    # use_vllm: how far vLLM's sampling log-probs are from the trainer's; large means the weight sync is broken.
+    "sampling/sampling_logp_difference/mean",
+    "sampling/sampling_logp_difference/max",
     *CLIP_RATIO_KEYS,
 )
 

