@@ -18,7 +18,7 @@ from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from .vllm_platform import engine_kwargs
+from .vllm_platform import engine_kwargs, on_cpu, preserve_model_class
 
 __all__ = ["Completion", "SamplingSettings", "VllmEngine", "import_vllm", "sample_completions"]
 
@@ -77,17 +77,21 @@ class VllmEngine:
         self.model = str(model)
         # None: the platform's share (GPU memory on CUDA, the machine's RAM on vLLM's CPU build).
         kwargs: dict[str, Any] = engine_kwargs(self.model, gpu_memory_utilization)
+        self._restore = preserve_model_class(self.model) if kwargs.get("model_impl") == "transformers" else None
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
         # vLLM refuses to start unless its share of the GPU is free, and blocks torch still caches count as taken.
         clear_device_cache(garbage_collection=True)
-        self.llm = self.vllm.LLM(
-            model=self.model,
-            seed=seed,
-            trust_remote_code=trust_remote_code,
-            **kwargs,
-        )
+        self.llm = None
+        try:
+            self.llm = self.vllm.LLM(model=self.model, seed=seed, trust_remote_code=trust_remote_code, **kwargs)
+        except BaseException:
+            self.close()
+            raise
         self.tokenizer = self.llm.get_tokenizer()
+        # vLLM 0.30's CPU sampler fails on seeded requests ("CPU Generator does not use offset"); there the
+        # engine's own seed, set above, makes a run repeatable instead.
+        self.per_request_seed = not on_cpu()
 
     def sample(
         self, prompts: list[str | list[dict]], settings: SamplingSettings, desc: str = "sampling"
@@ -96,7 +100,9 @@ class VllmEngine:
         texts = [_render(p, self.tokenizer) for p in prompts]
         greedy = settings.temperature <= 0
         # top_k is left at vLLM's default, which is off, as the transformers backend turns it off.
-        common = {"max_tokens": settings.max_new_tokens, "seed": settings.seed}
+        common: dict[str, Any] = {"max_tokens": settings.max_new_tokens}
+        if self.per_request_seed:
+            common["seed"] = settings.seed
         if greedy:
             # Some vLLM releases refuse n > 1 without sampling; n greedy answers are n copies of one request.
             params = self.vllm.SamplingParams(n=1, temperature=0.0, top_p=1.0, **common)
@@ -127,6 +133,9 @@ class VllmEngine:
         if engine is not None and hasattr(engine, "shutdown"):
             engine.shutdown()
         del llm
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
         clear_device_cache(garbage_collection=True)
 
     @property

