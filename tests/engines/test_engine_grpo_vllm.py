@@ -17,8 +17,9 @@ from tests.engines.helpers import ROOT, run_python, write_recipe
 pytestmark = [pytest.mark.engines, pytest.mark.usefixtures("vllm_installed")]
 
 LOGP_GAP = "sampling/sampling_logp_difference/mean"
-# Measured with the sync: 0.0005-0.002 per step; without it: see test_the_gap_is_large_without_the_sync.
-MAX_SYNCED_GAP = 0.01
+# vLLM's CPU build samples in bfloat16 while the trainer scores in float32, so even a perfect sync leaves a gap:
+# measured 0.005-0.014 per step with the sync; without it, test_the_gap_is_large_without_the_sync.
+MAX_SYNCED_GAP = 0.03
 
 NO_SYNC = (
     "import sys; from trl.generation.vllm_generation import VLLMGeneration; "
@@ -68,6 +69,7 @@ def test_colocated_grpo_syncs_weights_on_one_rank(tmp_path, dense_dir):
     assert proc.returncode == 0, proc.stderr[-3000:]
     stage = stage_of(tmp_path)
     assert stage["num_processes"] == 1 and stage["global_steps"] == 6
+    print(f"logp gap with the sync, 1 rank: {gaps(stage)}")
     assert len(gaps(stage)) == 6 and max(gaps(stage)) < MAX_SYNCED_GAP, gaps(stage)
     # The policy did move away from the reference, so a vLLM left on the first weights would differ.
     assert stage["history"]["kl"][-1] > 0.01
@@ -77,7 +79,8 @@ def test_the_gap_is_large_without_the_sync(tmp_path, dense_dir):
     proc = run_python(["-c", NO_SYNC, "r1_zero", "--config", str(grpo_recipe(tmp_path, dense_dir))], threads=2)
     assert proc.returncode == 0, proc.stderr[-3000:]
     late = gaps(stage_of(tmp_path))[-3:]
-    assert min(late) > 5 * MAX_SYNCED_GAP, late
+    print(f"logp gap without the sync, last 3 steps: {late}")
+    assert min(late) > 3 * MAX_SYNCED_GAP, late
 
 
 def test_colocated_grpo_syncs_weights_on_two_ranks(tmp_path, dense_dir):
@@ -86,6 +89,7 @@ def test_colocated_grpo_syncs_weights_on_two_ranks(tmp_path, dense_dir):
     assert proc.returncode == 0, proc.stderr[-3000:]
     stage = stage_of(tmp_path)
     assert stage["num_processes"] == 2 and stage["global_steps"] == 6
+    print(f"logp gap with the sync, 2 ranks: {gaps(stage)}")
     assert max(gaps(stage)) < MAX_SYNCED_GAP, gaps(stage)
     assert stage["history"]["kl"][-1] > 0.01
 
