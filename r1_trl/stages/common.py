@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from accelerate.utils.memory import clear_device_cache
@@ -84,12 +85,13 @@ def make_evaluator(
         if not vllm:
             if _has_whole_weights(model):
                 return score(model)
-            whole = _load_saved(model_dir, trust_remote_code)
-            try:
-                return score(whole)
-            finally:
-                del whole
-                clear_device_cache(garbage_collection=True)
+            with _without_zero3():
+                whole = _load_saved(model_dir, trust_remote_code)
+                try:
+                    return score(whole)
+                finally:
+                    del whole
+                    clear_device_cache(garbage_collection=True)
         engine = _eval_engine(args, model_dir, trust_remote_code)
         try:
             result = score(engine)
@@ -119,6 +121,26 @@ def _load_saved(model_dir: str | None, trust_remote_code: bool) -> Any:
         raise ValueError("the trained model is sharded (ZeRO-3 or FSDP) and no saved folder was given to evaluate")
     logger.info("the trained model is sharded (ZeRO-3 or FSDP); evaluating the saved %s", model_dir)
     return load_for_generation(model_dir, trust_remote_code)
+
+
+@contextlib.contextmanager
+def _without_zero3() -> Iterator[None]:
+    """While transformers holds a ZeRO-3 config (the Trainer's arguments register one), from_pretrained builds the
+    model inside deepspeed.zero.Init and generate() syncs every step with the other ranks: collectives that the
+    other ranks, waiting for rank 0, never join (gloo: "Connection closed by peer"). Rank 0 loads and samples the
+    whole model alone here, so the config is unset meanwhile and put back after."""
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    if not hf_deepspeed.is_deepspeed_zero3_enabled():
+        yield
+        return
+    # transformers has no public getter for the registered config; its weak reference is read to restore it.
+    config = hf_deepspeed._hf_deepspeed_config_weak_ref()
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_deepspeed.set_hf_deepspeed_config(config)
 
 
 def check_lora_eval(args: R1ScriptArguments, model_args: Any) -> None:
