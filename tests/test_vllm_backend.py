@@ -1,12 +1,13 @@
 """The vLLM sampling backend against the transformers one, through a fake `vllm` module.
 
 These run in `make test`, where vLLM is not installed, so `vllm` is replaced by a fake whose `LLM` loads the same
-model with transformers and decodes greedily, one prompt at a time and without padding, and answers as vLLM's `LLM.generate`
-does (`RequestOutput.outputs`, each with `text`, `token_ids` ending with the stop token, `finish_reason`). Equal
-results therefore check r1-trl's own plumbing around vLLM: prompts rendered through vLLM's tokenizer, prefilled
-prefixes, token counts, truncation flags, the order of prompts and of their n samples, seeds and settings reaching
-`SamplingParams`, the saved model being the one evaluated, and the errors. They say nothing about vLLM's kernels,
-scheduler, detokenizer or sampling at temperature > 0: tests/engines checks those on vLLM's CPU build.
+model with transformers and decodes greedily, one prompt at a time and without padding, and answers as vLLM's
+`LLM.generate` does (`RequestOutput.outputs`, each with `text`, `token_ids` ending with the stop token,
+`finish_reason`). Equal results therefore check r1-trl's own plumbing around vLLM: prompts rendered through
+vLLM's tokenizer, prefilled prefixes, token counts, truncation flags, the order of prompts and of their n
+samples, seeds and settings reaching `SamplingParams`, the saved model being the one evaluated, and the errors.
+They say nothing about vLLM's kernels, scheduler, detokenizer or sampling at temperature > 0: tests/engines
+checks those on vLLM's CPU build.
 """
 
 from __future__ import annotations
