@@ -151,7 +151,8 @@ def test_a_killed_zero3_run_resumes_from_its_checkpoint(tmp_path, moe_dir):
     assert proc.returncode == 0, proc.stderr[-3000:]
     # Resumed, not restarted: r1-trl found the checkpoint and handed it to the Trainer, which loads DeepSpeed's
     # sharded optimizer state from it.
-    assert f"resuming from {tmp_path / 'out' / 'checkpoint-4'}" in proc.stderr
+    # checkpoint-4, or a later one if the first run wrote it before the kill landed.
+    assert f"resuming from {tmp_path / 'out' / 'checkpoint-'}" in proc.stderr
     assert_trained_and_reloadable(tmp_path, moe_dir, steps=12)
 
 
