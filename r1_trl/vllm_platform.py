@@ -110,22 +110,17 @@ def preserve_model_class(model: str) -> Callable[[], None]:
     cls = MODEL_MAPPING.get(type(AutoConfig.from_pretrained(model)), None)
     if cls is None:
         return lambda: None
-    bases, saved = cls.__bases__, {k: v for k, v in vars(cls).items() if not k.startswith("__") or k in _PATCHED}
-    missing = [k for k in _PATCHED if k not in vars(cls)]
+    bases, before = cls.__bases__, dict(vars(cls))
 
     def restore() -> None:
-        for key in [k for k in vars(cls) if k not in saved and not k.startswith("__")] + [
-            k for k in missing if k in vars(cls)
-        ]:
+        for key in set(vars(cls)) - set(before):
             delattr(cls, key)
-        for key, value in saved.items():
-            setattr(cls, key, value)
+        for key, value in before.items():
+            if vars(cls).get(key) is not value:
+                setattr(cls, key, value)
         cls.__bases__ = bases
 
     return restore
-
-
-_PATCHED = ("__init__", "__call__")
 
 
 def use_plain_cpu_gemm() -> bool:
@@ -136,8 +131,7 @@ def use_plain_cpu_gemm() -> bool:
     import torch
     from vllm.model_executor.layers import utils
 
-    original = getattr(utils.dispatch_cpu_unquantized_gemm, "__wrapped_dispatch__", None)
-    if original is not None:
+    if hasattr(utils.dispatch_cpu_unquantized_gemm, "__wrapped_dispatch__"):
         return True
     original = utils.dispatch_cpu_unquantized_gemm
 
@@ -167,7 +161,5 @@ def prepare_colocate(args: Any, model: Any) -> None:
             "use_vllm colocate on CPU: vLLM repacks routed MoE expert weights after loading, so TRL's weight sync "
             f"cannot reach them ({type(model).__name__}); use vllm on a GPU or the transformers generation path"
         )
-    name = getattr(model, "name_or_path", "") or ""
-    _use_mha_for_small_mla(name)
     use_plain_cpu_gemm()
     logger.info("vLLM colocate on CPU: linear layers keep their loaded weights so the trainer's sync reaches them")
