@@ -72,6 +72,7 @@ class VllmEngine:
         trust_remote_code: bool = False,
         gpu_memory_utilization: float | None = None,
         max_model_len: int | None = None,
+        **engine_options: Any,
     ):
         self.vllm = import_vllm("vllm backend")
         self.model = str(model)
@@ -80,6 +81,8 @@ class VllmEngine:
         self._restore = preserve_model_class(self.model) if kwargs.get("model_impl") == "transformers" else None
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
+        # What a caller knows that the platform does not: one engine per `accelerate` rank, for instance.
+        kwargs.update(engine_options)
         # vLLM refuses to start unless its share of the GPU is free, and blocks torch still caches count as taken.
         clear_device_cache(garbage_collection=True)
         self.llm = None

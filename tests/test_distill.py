@@ -125,3 +125,50 @@ def test_distill_then_the_time_matched_rl_only_control(tmp_path, tiny_tokenizer,
     assert report["distill_rl_only"]["global_steps"] < 500 and report["distill_rl_only"]["time_budget_seconds"] == 0.5
     assert report["distill"]["rl_only_pass@1"] == report["distill_rl_only"]["pass@1"]
     assert report["distill"]["pass@1"] == entry["pass@1"]  # the distill entry keeps its own figures
+
+
+def test_on_policy_distillation_learns_from_the_students_own_answers_for_distills_wall_clock(
+    tmp_path, tiny_tokenizer, tiny_model_dir
+):
+    student_dir = tmp_path / "student_base"
+    build_model("tiny-dense", tiny_tokenizer).save_pretrained(student_dir)
+    tiny_tokenizer.save_pretrained(student_dir)
+    (tmp_path / "distill").mkdir()
+    (tmp_path / "distill" / "stage.json").write_text(json.dumps({"budget_seconds": 600.0}))
+    recipe = tmp_path / "distill_on_policy.yaml"
+    recipe.write_text(
+        "\n".join(
+            [
+                f"model_name_or_path: {student_dir}",
+                f"teacher_model_name_or_path: {tiny_model_dir}",
+                f"output_dir: {tmp_path / 'distill_on_policy'}",
+                f"time_budget_of: {tmp_path / 'distill'}",
+                "distill_method: on_policy",
+                "template: readable",
+                "chat_format: true",
+                "num_train_prompts: 16",
+                "trace_prompts: 8",
+                "on_policy_max_completion_length: 8",
+                "per_device_train_batch_size: 4",
+                "max_steps: 2",
+                "learning_rate: 1.0e-3",
+                *_common(tmp_path),
+            ]
+        )
+    )
+    assert main(["distill_on_policy", "--config", str(recipe)]) == 0
+    entry = json.loads((tmp_path / "report.json").read_text())["stages"]["distill_on_policy"]
+    assert entry["distill_method"] == "on_policy" and entry["global_steps"] == 2
+    # No trace was generated: the student answered the 8 prompts itself.
+    assert entry["num_train_examples"] == 8 and entry["traces"] == {}
+    assert entry["time_budget_seconds"] == 600.0 and not (tmp_path / "distill_on_policy" / "traces").exists()
+    assert {"pass@1", "accuracy_lenient", "format_rate"} <= set(entry)
+
+
+def test_on_policy_needs_a_teacher_and_no_trace_set():
+    with pytest.raises(ValueError, match="on_policy needs teacher_model_name_or_path"):
+        DistillArguments(traces_dataset="t.jsonl", distill_method="on_policy")
+    with pytest.raises(ValueError, match="unset traces_dataset"):
+        _args(traces_dataset="t.jsonl", distill_method="on_policy")
+    with pytest.raises(ValueError, match="on_policy_beta"):
+        _args(distill_method="on_policy", on_policy_beta=1.5)

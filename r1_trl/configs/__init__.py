@@ -3,6 +3,7 @@ small groups each stage composes its parser from (see `r1_trl.stages.STAGES`).""
 
 from .data import COLD_START_METHODS, BaseModelArguments, ColdStartArguments, RejectionSamplingArguments
 from .distill import DistillArguments
+from .filter import FilterPromptsArguments, PromptFilterArguments, PromptFilterSettings
 from .model import R1ModelConfig
 from .reward_model import R1RewardConfig, RewardModelArguments
 from .script import (
@@ -30,8 +31,11 @@ __all__ = [
     "DistillArguments",
     "EMBEDDED_DATASET",
     "EvalArguments",
+    "FilterPromptsArguments",
     "HubArguments",
     "LanguageSwitchArguments",
+    "PromptFilterArguments",
+    "PromptFilterSettings",
     "R1GRPOConfig",
     "R1ModelConfig",
     "R1RewardConfig",

@@ -8,7 +8,7 @@ from .script import check_backend
 
 __all__ = ["DISTILL_METHODS", "DistillArguments"]
 
-DISTILL_METHODS = ("sft", "gkd")
+DISTILL_METHODS = ("sft", "gkd", "on_policy")
 
 
 @dataclass
@@ -33,8 +33,10 @@ class DistillArguments:
     distill_method: str = field(
         default="sft",
         metadata={
-            "help": "`sft`: plain SFT on the traces (the paper's). `gkd`: TRL's GKD trainer, which also matches "
-            "the teacher's token distributions on the traces and on student samples (needs the teacher)."
+            "help": "`sft`: plain SFT on the traces (the paper's). `gkd`: TRL's experimental GKD trainer, which also "
+            "matches the teacher's token distributions on the traces and on student samples. `on_policy`: TRL's "
+            "DistillationTrainer: the student answers the training prompts itself and learns the teacher's "
+            "token distributions on its own answers; no trace is generated (gkd and on_policy need the teacher)."
         },
     )
     trace_prompts: int = field(default=1500, metadata={"help": "First training prompts the teacher answers."})
@@ -60,6 +62,17 @@ class DistillArguments:
     )
     gkd_lmbda: float = field(default=0.5, metadata={"help": "gkd: share of batches on student-generated samples."})
     gkd_beta: float = field(default=0.5, metadata={"help": "gkd: generalized JSD interpolation (0 forward KL)."})
+    on_policy_beta: float = field(
+        default=1.0,
+        metadata={"help": "on_policy: generalized JSD interpolation, 0 forward KL, 1 reverse KL (TRL's default)."},
+    )
+    on_policy_temperature: float = field(
+        default=1.0, metadata={"help": "on_policy: the student's sampling temperature, also the loss's softening."}
+    )
+    on_policy_top_p: float = field(default=1.0, metadata={"help": "on_policy: the student's nucleus top-p."})
+    on_policy_max_completion_length: int | None = field(
+        default=None, metadata={"help": "on_policy: longest student answer, in tokens (None: trace_max_new_tokens)."}
+    )
 
     def __post_init__(self):
         if not self.teacher_model_name_or_path and not self.traces_dataset:
@@ -68,8 +81,23 @@ class DistillArguments:
             raise ValueError(
                 f"distill_method must be one of {', '.join(DISTILL_METHODS)}, got {self.distill_method!r}"
             )
-        if self.distill_method == "gkd" and not self.teacher_model_name_or_path:
-            raise ValueError("distill_method gkd needs teacher_model_name_or_path (it reads the teacher's logits)")
+        if self.distill_method in ("gkd", "on_policy") and not self.teacher_model_name_or_path:
+            raise ValueError(
+                f"distill_method {self.distill_method} needs teacher_model_name_or_path (it reads the teacher's "
+                "logits)"
+            )
+        if self.distill_method == "on_policy" and self.traces_dataset:
+            raise ValueError("distill_method on_policy learns from the student's own answers; unset traces_dataset")
+        if not 0 <= self.on_policy_beta <= 1:
+            raise ValueError(f"on_policy_beta must be in [0, 1], got {self.on_policy_beta}")
+        if self.on_policy_temperature <= 0:
+            raise ValueError(f"on_policy_temperature must be positive, got {self.on_policy_temperature}")
+        if not 0 < self.on_policy_top_p <= 1:
+            raise ValueError(f"on_policy_top_p must be in (0, 1], got {self.on_policy_top_p}")
+        if self.on_policy_max_completion_length is not None and self.on_policy_max_completion_length < 1:
+            raise ValueError(
+                f"on_policy_max_completion_length must be at least 1, got {self.on_policy_max_completion_length}"
+            )
         for name in ("trace_prompts", "trace_samples_per_prompt", "trace_keep_per_prompt", "trace_max_new_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")

@@ -97,6 +97,8 @@ def build_row_shards(
     shard_size: int,
     settings: dict | None = None,
     shards: RowShards | None = None,
+    rank: int = 0,
+    world: int = 1,
 ) -> tuple[list[Any], dict[str, int]]:
     """Run `produce(chunk, shard_index)` over `jobs` in fixed shards `f"{name}-{i:05d}"` of `shard_size` jobs,
     skipping shards a previous run finished; return every row in job order and `{"shards", "resumed", "sampled"}`.
@@ -104,13 +106,18 @@ def build_row_shards(
     A run killed part way and run again returns exactly what one uninterrupted run returns, as long as the jobs,
     shard size, `settings` (checked against a manifest) and a `produce` that depends only on its arguments are.
     `shards` chooses how rows are stored (default: `RowShards(directory)`, plain JSON objects).
+
+    Data-parallel use (`world` > 1): this process produces only the shards with `index % world == rank` and returns
+    no rows; once every process has finished (a barrier the caller holds), one call with `world=1` reads them all.
     """
     if not isinstance(shard_size, int) or shard_size <= 0:
         raise ValueError(f"shards: shard_size must be a positive integer, got {shard_size!r}")
+    if not 0 <= rank < world:
+        raise ValueError(f"shards: rank must be in [0, world), got rank {rank} of {world}")
     shards = shards if shards is not None else RowShards(directory)
     _check_manifest(shards, name, jobs, shard_size, settings or {})
     plan = [(f"{name}-{i:05d}", jobs[s : s + shard_size]) for i, s in enumerate(range(0, len(jobs), shard_size))]
-    todo = [(i, key, chunk) for i, (key, chunk) in enumerate(plan) if not shards.done(key)]
+    todo = [(i, key, chunk) for i, (key, chunk) in enumerate(plan) if i % world == rank and not shards.done(key)]
     progress = tqdm(
         total=len(jobs),
         initial=len(jobs) - sum(len(chunk) for _, _, chunk in todo),
@@ -122,8 +129,10 @@ def build_row_shards(
         for index, key, chunk in todo:
             shards.write(key, produce(chunk, index))
             progress.update(len(chunk))
-    rows = [row for key, _ in plan for row in shards.read(key)]
     info = {"shards": len(plan), "resumed": len(plan) - len(todo), "sampled": len(todo)}
+    if world > 1:
+        return [], info
+    rows = [row for key, _ in plan for row in shards.read(key)]
     logger.info(
         "%s: %d shards (%d resumed, %d generated), %d rows", name, len(plan), info["resumed"], len(todo), len(rows)
     )

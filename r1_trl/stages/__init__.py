@@ -14,7 +14,7 @@ __all__ = ["STAGES", "Stage", "get_stage"]
 # Recipe groups by class name in `r1_trl.configs`, resolved on first use: importing them pulls in TRL, and
 # `r1-trl --help` should not wait for it.
 _TRAINED = ("TaskArguments", "EvalArguments", "ReportArguments", "HubArguments")
-GRPO = (*_TRAINED, "RewardArguments", "R1GRPOConfig", "R1ModelConfig")
+GRPO = (*_TRAINED, "RewardArguments", "PromptFilterArguments", "R1GRPOConfig", "R1ModelConfig")
 SFT = (*_TRAINED, "SFTDataArguments", "R1SFTConfig", "R1ModelConfig")
 BASE = (*_TRAINED, "BaseModelArguments", "R1SFTConfig")
 
@@ -42,6 +42,18 @@ STAGES: dict[str, Stage] = {
         "r1_trl.stages.base:main", BASE, help="the distillation student's base: same corpus and tokens, smaller"
     ),
     "r1_zero": Stage("r1_trl.stages.grpo:run_grpo", GRPO, help="pure GRPO from the base, rule rewards, no SFT first"),
+    "r1_zero_filtered": Stage(
+        "r1_trl.stages.grpo:run_grpo",
+        GRPO,
+        options={"filter_prompts": True},
+        recipe="r1_zero",
+        help="comparison: r1_zero's recipe on the prompts whose pass rate at the base lies in (0, 1)",
+    ),
+    "filter_prompts": Stage(
+        "r1_trl.stages.filter_prompts:main",
+        ("TaskArguments", "ReportArguments", "FilterPromptsArguments"),
+        help="a model's pass rate on each prompt, and the prompts in a pass-rate interval",
+    ),
     "cold_start_data": Stage(
         "r1_trl.stages.cold_start_data:main",
         ("TaskArguments", "ReportArguments", "ColdStartArguments"),
@@ -78,6 +90,11 @@ STAGES: dict[str, Stage] = {
         "r1_trl.stages.distill:main",
         (*_TRAINED, "DistillArguments", "R1SFTConfig", "R1ModelConfig"),
         help="a smaller dense student learns the final model's verified traces",
+    ),
+    "distill_on_policy": Stage(
+        "r1_trl.stages.distill:main",
+        (*_TRAINED, "DistillArguments", "BudgetArguments", "R1SFTConfig", "R1ModelConfig"),
+        help="comparison: on-policy distillation (TRL's DistillationTrainer), for distillation's wall-clock",
     ),
     "distill_rl_only": Stage(
         "r1_trl.stages.grpo:run_grpo",

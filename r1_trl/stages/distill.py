@@ -2,7 +2,9 @@
 
 The teacher answers the training prompts through the rejection-sampling stage's own code (sampling, filters,
 deduplication), then the student (the recipe's `model_name_or_path`, pre-trained on the teacher's corpus and token
-count) learns them by plain SFT, or by TRL's GKD with `distill_method: gkd`.
+count) learns them by plain SFT, or by TRL's GKD with `distill_method: gkd`. With `distill_method: on_policy` no trace
+is generated: TRL's DistillationTrainer has the student answer the training prompts and learn the teacher's token
+distributions on its own answers. `distill_on_policy` is that method for distillation's wall-clock (a comparison).
 
 The entry records `budget_seconds` (trace generation plus training), which the `distill_rl_only` comparison stage
 spends on R1-Zero-style RL from the same student base, so both sides get the same wall-clock.
@@ -18,14 +20,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from datasets import Dataset
+
 from ..configs import R1ModelConfig, R1SFTConfig, RejectionSamplingArguments
 from ..configs.distill import DistillArguments
+from ..data import load_prompts
 from ..models import load_causal_lm, load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
-from ..trainers.budget import BUDGET_KEY
+from ..trainers.budget import BUDGET_KEY, TimeBudgetCallback, budget_of
 from ..trainers.run import STAGE_FILE
 from .cold_start_sft import load_sft_data
-from .common import check_lora_eval, make_evaluator
+from .common import check_lora_eval, make_evaluator, template_of
 from .recipe import Recipe, parse_stage
 from .rejection_sampling import DATA_FILE, build_sampled_set
 
@@ -113,13 +118,52 @@ def _stage_eval(path: str | None) -> dict[str, Any]:
     return json.loads(file.read_text()) if path and file.exists() else {}
 
 
+def _on_policy_prompts(args: Recipe, da: DistillArguments) -> Dataset:
+    """The first `trace_prompts` training prompts as the student is asked them, in TRL's `prompt` column."""
+    template = template_of(args)
+    rows = load_prompts(args, "train")
+    rows = rows.select(range(min(da.trace_prompts, len(rows))))
+    ask = template.as_conversation if args.chat_format else template.format_prompt
+    return Dataset.from_list([{"prompt": ask(r["prompt"], r.get("lang"))} for r in rows])
+
+
+def _on_policy_trainer(da: DistillArguments, model: Any, training_args: R1SFTConfig, train: Any, **kwargs: Any):
+    from trl import DistillationConfig, DistillationTrainer
+
+    # The recipe's training settings, minus SFT's own (packing, max_length, ...) which on-policy has no use for.
+    accepted = {f.name for f in dataclasses.fields(DistillationConfig) if f.init}
+    fields = {f.name: getattr(training_args, f.name) for f in dataclasses.fields(training_args) if f.init}
+    fields = {k: v for k, v in fields.items() if k in accepted}
+    fields.update(
+        max_completion_length=da.on_policy_max_completion_length or da.trace_max_new_tokens,
+        temperature=da.on_policy_temperature,
+        top_p=da.on_policy_top_p,
+        beta=da.on_policy_beta,
+    )
+    teacher = load_causal_lm(da.teacher_model_name_or_path, training_args.trust_remote_code)
+    return DistillationTrainer(
+        model=model,
+        teacher_model=teacher,
+        args=DistillationConfig(**fields),
+        train_dataset=train,
+        **kwargs,
+    )
+
+
 def _make_trainer(
-    da: DistillArguments, model: Any, tokenizer: Any, training_args: R1SFTConfig, train: Any, peft_config: Any = None
+    da: DistillArguments,
+    model: Any,
+    tokenizer: Any,
+    training_args: R1SFTConfig,
+    train: Any,
+    peft_config: Any = None,
+    callbacks: list | None = None,
 ):
+    common = {"processing_class": tokenizer, "peft_config": peft_config, "callbacks": callbacks}
     if da.distill_method == "sft":
-        return R1SFTTrainer(
-            model=model, args=training_args, train_dataset=train, processing_class=tokenizer, peft_config=peft_config
-        )
+        return R1SFTTrainer(model=model, args=training_args, train_dataset=train, **common)
+    if da.distill_method == "on_policy":
+        return _on_policy_trainer(da, model, training_args, train, **common)
     from trl.experimental.gkd import GKDConfig, GKDTrainer
 
     fields = {f.name: getattr(training_args, f.name) for f in dataclasses.fields(training_args) if f.init}
@@ -130,8 +174,7 @@ def _make_trainer(
         teacher_model=teacher,
         args=gkd_args,
         train_dataset=train,
-        processing_class=tokenizer,
-        peft_config=peft_config,
+        **common,
     )
 
 
@@ -164,30 +207,43 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
             model_dir=training_args.output_dir,
             trust_remote_code=remote,
         )
-    if da.traces_dataset:
-        data_path, trace_stats = da.traces_dataset, {}
+    callbacks, extra = [], {}
+    if script_args.has("time_budget_of") and script_args.time_budget_of:
+        budget = budget_of(script_args.time_budget_of)
+        callbacks.append(TimeBudgetCallback(budget))
+        extra["time_budget_seconds"] = budget
+    trace_stats: dict[str, Any] = {}
+    if da.distill_method == "on_policy":
+        train = _on_policy_prompts(script_args, da)
+        logger.info("distill: on-policy from %d prompts into a student of %s", len(train), sizes)
     else:
-        data_path, trace_stats = _generate_traces(script_args, da, out, training_args.seed)
-    train = load_sft_data(data_path, script_args.dataset_train_split)
-    if len(train) == 0:
-        raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
-    logger.info("distill: %d traces from %s into a %s-parameter student", len(train), data_path, sizes)
-    trainer = _make_trainer(da, model, tokenizer, training_args, train, peft_config)
+        if da.traces_dataset:
+            data_path = da.traces_dataset
+        else:
+            data_path, trace_stats = _generate_traces(script_args, da, out, training_args.seed)
+        train = load_sft_data(data_path, script_args.dataset_train_split)
+        if len(train) == 0:
+            raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
+        logger.info("distill: %d traces from %s into a student of %s", len(train), data_path, sizes)
+    trainer = _make_trainer(da, model, tokenizer, training_args, train, peft_config, callbacks)
     # Measured as the entry's train_seconds is, so the budget's training share is that same figure.
     trained = train_resumable(trainer)
     teacher_eval = _stage_eval(da.teacher_model_name_or_path)
     base_eval = _stage_eval(model_args.model_name_or_path)
-    extra = {
-        **sizes,
-        "distill_method": da.distill_method,
-        "num_train_examples": len(train),
-        "traces": trace_stats,
-        # Trace generation counts against distillation: the RL-only student gets this much time in all.
-        BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1),
-        "teacher_pass@1": teacher_eval.get("pass@1"),
-        "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
-        "student_base_pass@1": base_eval.get("pass@1"),
-    }
+    extra.update(
+        {
+            **sizes,
+            "distill_method": da.distill_method,
+            "num_train_examples": len(train),
+            "traces": trace_stats,
+            # Trace generation counts against distillation: the RL-only student gets this much time in all.
+            BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1),
+            "teacher_pass@1": teacher_eval.get("pass@1"),
+            "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
+            "student_base_pass@1": base_eval.get("pass@1"),
+        }
+    )
+
     return finish_stage(
         trainer,
         stage,

@@ -1,4 +1,6 @@
-"""`r1-trl eval --model DIR --config FILE`: evaluate any model with a recipe's held-out prompts and settings."""
+"""`r1-trl eval --model DIR --config FILE`: evaluate any model with a recipe's held-out prompts and settings.
+
+`r1-trl eval --benchmark NAME --model M` runs a benchmark by the paper's protocol instead (`r1_trl.bench`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,10 @@ EVAL_TYPES = (TaskArguments, EvalArguments, RewardArguments, ReportArguments)
 
 
 def main(argv: Sequence[str]) -> dict:
+    if any(a.split("=", 1)[0] in ("--benchmark", "--compare") for a in argv):
+        from ..bench.cli import main as benchmark_main
+
+        return benchmark_main(argv)
     own = argparse.ArgumentParser(prog="r1-trl eval", add_help=False)
     own.add_argument("--model", required=True, help="model directory or Hub id")
     own.add_argument(

@@ -9,7 +9,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from accelerate import PartialState
+
 from ..configs import R1GRPOConfig, R1ModelConfig
+from ..configs.filter import PromptFilterArguments
 from ..data import load_prompts
 from ..models import load_trainable, lora_config
 from ..report import update_report
@@ -18,19 +21,25 @@ from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
 from .common import check_lora_eval, make_evaluator, make_general_scorer, template_of
+from .filter_prompts import SamplingPlan, filter_by_pass_rate
 from .recipe import Recipe, parse_stage
 
-__all__ = ["LC_REWARD", "NO_LC_SUFFIX", "check_recipe", "run_grpo"]
+__all__ = ["FILTERED_SUFFIX", "LC_REWARD", "NO_LC_SUFFIX", "check_recipe", "run_grpo"]
 
 LC_REWARD = "language_consistency"
 NO_LC_SUFFIX = "_no_lc"
+FILTERED_SUFFIX = "_filtered"
 
 logger = logging.getLogger(__name__)
 
 
-def check_recipe(recipe: Recipe, use_language_consistency: bool | None = None) -> None:
+def check_recipe(
+    recipe: Recipe, use_language_consistency: bool | None = None, filter_prompts: bool | None = None
+) -> None:
     """The GRPO stages' cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
     training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
+    if filter_prompts:
+        _bind_filter(recipe, training_args)
     if use_language_consistency is False and recipe.has("use_language_consistency"):
         # The stage is the comparison: it overrides its base recipe's switch, but not an explicit flag.
         if "use_language_consistency" in recipe.cli and recipe.use_language_consistency:
@@ -81,6 +90,36 @@ def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
         logger.info("without the language-consistency reward: writing to %s", training_args.output_dir)
 
 
+def _bind_filter(recipe: Recipe, training_args: R1GRPOConfig) -> None:
+    """The filtered comparison: the switch on, and `<output_dir>_filtered` (unless `--output_dir` says otherwise)
+    so it never overwrites the unfiltered run of the same recipe."""
+    if "filter_prompts" in recipe.cli and not recipe.filter_prompts:
+        raise ValueError(f"{recipe.stage} filters its prompts; --filter_prompts false contradicts it")
+    recipe.filter_prompts = True
+    out = Path(training_args.output_dir)
+    if "output_dir" not in recipe.cli and not out.name.endswith(FILTERED_SUFFIX):
+        training_args.output_dir = str(out.with_name(out.name + FILTERED_SUFFIX))
+
+
+def _filtered_prompts(recipe: Recipe, training_args: R1GRPOConfig, model_args: R1ModelConfig):
+    """The training prompts the start model solves sometimes but not always, as GRPO will sample them."""
+    settings = recipe.part(PromptFilterArguments)
+    plan = SamplingPlan(
+        model=model_args.model_name_or_path,
+        temperature=settings.filter_temperature
+        if settings.filter_temperature is not None
+        else training_args.temperature,
+        top_p=settings.filter_top_p if settings.filter_top_p is not None else training_args.top_p,
+        max_new_tokens=settings.filter_max_new_tokens or training_args.max_completion_length,
+        seed=training_args.seed,
+        trust_remote_code=training_args.trust_remote_code,
+    )
+    out = settings.filter_dir or str(Path(training_args.output_dir) / "filtered_prompts")
+    # Rank 0 samples and writes the shards; the other ranks then find every shard finished and only read them.
+    with PartialState().main_process_first():
+        return filter_by_pass_rate(recipe, settings, plan, out)
+
+
 def _without_lc(recipe: Recipe) -> bool:
     return recipe.has("use_language_consistency") and not recipe.use_language_consistency
 
@@ -92,19 +131,28 @@ def recorded_name(recipe: Recipe) -> str:
     return recipe.stage
 
 
-def run_grpo(argv: Sequence[str], stage: str = "r1_zero", use_language_consistency: bool | None = None) -> dict:
+def run_grpo(
+    argv: Sequence[str],
+    stage: str = "r1_zero",
+    use_language_consistency: bool | None = None,
+    filter_prompts: bool | None = None,
+) -> dict:
     started = time.time()
     recipe = parse_stage(stage, argv)
     training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
     stage = recorded_name(recipe)
+    extra = {}
+    # Before the trainable model is loaded: the sampling copy is freed before the training copy takes memory.
+    if recipe.has("filter_prompts") and recipe.filter_prompts:
+        train, extra["prompt_filter"] = _filtered_prompts(recipe, training_args, model_args)
+    else:
+        train = load_prompts(recipe, "train")
     peft_config = lora_config(model_args)
     model, tokenizer = load_trainable(model_args, training_args)
-    train = load_prompts(recipe, "train")
     # TRL evaluates during training when the recipe asks for it (open-r1's do_eval/eval_strategy): on the held-out
     # prompts, so the recipe's request is honoured rather than refused deep inside the Trainer.
     eval_dataset = load_prompts(recipe, "test") if training_args.eval_strategy != "no" else None
     callbacks = hub_callbacks(recipe, training_args)
-    extra = {}
     budget_dir = recipe.time_budget_of if recipe.has("time_budget_of") else None
     if budget_dir:
         budget = budget_of(budget_dir)
