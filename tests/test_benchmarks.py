@@ -1,10 +1,13 @@
 """Benchmark evaluation: scoring of known transcripts, the vote, a fake-model run end to end, and bad input."""
 
+import dataclasses
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from r1_trl.bench import (
     BENCHMARKS,
@@ -21,6 +24,7 @@ from r1_trl.bench.cli import main as bench_main
 from r1_trl.bench.scoring import score_samples
 from r1_trl.cli import main as cli_main
 from r1_trl.generation import Completion, VllmEngine
+from r1_trl.stages.recipe import parse_stage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 
@@ -215,3 +219,49 @@ def test_bad_settings_are_refused_before_any_model_loads(tmp_path):
         bench_main([*base, "--k", "0"])
     with pytest.raises(ValueError, match="no benchmark result"):
         compare(str(tmp_path), str(tmp_path))
+
+
+REAL_RECIPES = sorted(p for p in (Path(__file__).parents[1] / "recipes").glob("Qwen*/*.yaml"))
+
+
+def test_the_real_model_recipes_evaluate_with_the_benchmarks():
+    evaluated = [p for p in REAL_RECIPES if "eval_k" in yaml.safe_load(p.read_text())]
+    assert len(evaluated) >= 8
+    for path in evaluated:
+        names = yaml.safe_load(path.read_text()).get("eval_benchmarks")
+        assert names and set(names) <= set(BENCHMARKS), path
+        assert "math500" in names, path
+
+
+def test_an_unknown_recipe_benchmark_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown benchmark\(s\) \['mmlu'\]"):
+        parse_stage("r1_zero", ["--output_dir", str(tmp_path), "--eval_benchmarks", "mmlu", "--bf16", "false"])
+
+
+def test_a_stage_evaluation_runs_the_recipes_benchmarks(tmp_path, tiny_model_dir, monkeypatch):
+    # The shipped entry, read from the fixture file instead of the Hub.
+    local = dataclasses.replace(BENCHMARKS["math500"], dataset=str(FIXTURES / "math500.jsonl"))
+    monkeypatch.setitem(BENCHMARKS, "math500", local)
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    recipe = tmp_path / "eval.yaml"
+    recipe.write_text(
+        "\n".join(
+            [
+                "num_test_prompts: 2",
+                "eval_k: 1",
+                "eval_max_tokens: 4",
+                "eval_benchmarks: [math500]",
+                "eval_benchmark_k: 2",
+                "eval_benchmark_max_tokens: 4",
+            ]
+        )
+    )
+    assert cli_main(["eval", "--model", str(model), "--config", str(recipe)]) == 0
+    result = json.loads((model / "eval_adhoc.json").read_text())
+    figures = result["benchmarks"]["math500"]
+    assert (figures["num_problems"], figures["num_samples"], figures["k"]) == (3, 6, 2)
+    assert json.loads((model / "benchmarks" / "math500.json").read_text())["metrics"]["pass@1"] == figures["pass@1"]
+    # A benchmark the Hub cannot serve stops the evaluation before any sampling, in one line.
+    monkeypatch.setitem(BENCHMARKS, "math500", dataclasses.replace(local, dataset="no-such-org/MATH-500"))
+    assert cli_main(["eval", "--model", str(model), "--config", str(recipe)]) == 2

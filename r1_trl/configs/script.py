@@ -264,8 +264,34 @@ class EvalArguments:
         metadata={"help": "Evaluation: held-out general prompts scored by the reward models (0: none)."},
     )
     eval_after_training: bool = field(default=True, metadata={"help": "Evaluate the saved model at the end."})
+    eval_benchmarks: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Benchmarks the saved model also runs after the stage, by the paper's protocol (aime24, aime25, "
+            "math500, gpqa_diamond; see `r1-trl eval --benchmark`), at eval_temperature and eval_top_p. Results go "
+            "to <output_dir>/benchmarks/ and into the stage's entry."
+        },
+    )
+    eval_benchmark_k: int | None = field(
+        default=None, metadata={"help": "eval_benchmarks: samples per problem (None: each benchmark's own k)."}
+    )
+    eval_benchmark_max_tokens: int | None = field(
+        default=None, metadata={"help": "eval_benchmarks: most new tokens per sample (None: the benchmark's 32768)."}
+    )
+    eval_benchmark_limit: int | None = field(
+        default=None, metadata={"help": "eval_benchmarks: only the first N problems of each (None: all)."}
+    )
 
     def __post_init__(self):
+        from ..bench.registry import BENCHMARKS
+
+        unknown = [b for b in self.eval_benchmarks or [] if b not in BENCHMARKS]
+        if unknown:
+            raise ValueError(f"eval_benchmarks: unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}")
+        for name in ("eval_benchmark_k", "eval_benchmark_max_tokens", "eval_benchmark_limit"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
         if self.eval_k < 1:
             raise ValueError(f"eval_k must be at least 1, got {self.eval_k}")
         if not 0 < self.eval_top_p <= 1:

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from accelerate.utils.memory import clear_device_cache
@@ -74,9 +75,13 @@ def make_evaluator(
     template = template_of(args)
 
     general = general or make_general_scorer(args, tokenizer, chat=chat, prefix=prefix)
+    # Loaded now: a benchmark the Hub cannot serve fails before training, not after it.
+    benchmarks = _load_benchmarks(args)
 
     def score(model: Any) -> dict[str, Any]:
         result = evaluate(model, tokenizer, test, template, eval_settings(args), chat=chat, prefix=prefix)
+        if benchmarks:
+            result["benchmarks"] = _run_benchmarks(args, benchmarks, model, tokenizer, model_dir)
         if general is not None:
             result["general"] = general(model)
         return result
@@ -102,6 +107,43 @@ def make_evaluator(
         return result
 
     return run
+
+
+def _load_benchmarks(args: R1ScriptArguments) -> list[tuple[Any, list[Any]]]:
+    from ..bench import get_benchmark, load_problems
+    from ..bench.registry import with_overrides
+
+    loaded = []
+    for name in getattr(args, "eval_benchmarks", None) or []:
+        bench = with_overrides(
+            get_benchmark(name), k=args.eval_benchmark_k, max_new_tokens=args.eval_benchmark_max_tokens
+        )
+        loaded.append((bench, load_problems(bench, limit=args.eval_benchmark_limit)))
+    return loaded
+
+
+def _run_benchmarks(
+    args: R1ScriptArguments, benchmarks: list[tuple[Any, list[Any]]], model: Any, tokenizer: Any, model_dir: str | None
+) -> dict[str, Any]:
+    """Each benchmark's figures on the model, by `r1-trl eval --benchmark`'s code, with the recipe's sampling."""
+    from ..bench import BenchmarkSettings, run_benchmark
+    from ..bench.run import results_dir
+
+    out = results_dir(model_dir) if model_dir else Path("benchmarks")
+    figures = {}
+    for bench, problems in benchmarks:
+        settings = BenchmarkSettings(
+            k=bench.k,
+            max_new_tokens=bench.max_new_tokens,
+            temperature=args.eval_temperature,
+            top_p=args.eval_top_p,
+            batch_size=args.eval_generation_batch,
+            backend=args.eval_backend,
+            limit=args.eval_benchmark_limit,
+        )
+        result = run_benchmark(model, tokenizer, bench, problems, settings, out, model_dir or "model")
+        figures[bench.name] = {**result["metrics"], "k": bench.k, "max_new_tokens": bench.max_new_tokens}
+    return figures
 
 
 def _has_whole_weights(model: Any) -> bool:
