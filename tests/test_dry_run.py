@@ -8,7 +8,8 @@ from r1_trl.cli import main
 from r1_trl.stages import STAGES
 from r1_trl.stages.dry_run import check_tokenizer
 
-RECIPES = sorted(p for p in Path("recipes").rglob("*.yaml") if p.name != "pipeline.yaml")
+# Pipeline files (pipeline.yaml, pipeline_<name>.yaml) list stages; they are not stage recipes.
+RECIPES = sorted(p for p in Path("recipes").rglob("*.yaml") if not p.name.startswith("pipeline"))
 
 
 def stage_of(recipe: Path) -> str:

@@ -127,12 +127,16 @@ def test_the_demo_pipeline_is_consistent():
     spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
     assert list(spec.recipes)[:2] == ["base", "r1_zero"] and "distill_rl_only" in spec.recipes
     assert set(plan_stages(spec, only="distill")) == {"distill"}
+    comparisons = load_pipeline("recipes/tiny-moe/pipeline_comparisons.yaml")
+    assert list(comparisons.recipes) == ["r1_zero_filtered", "distill_on_policy"]
+    assert comparisons.recipes["r1_zero_filtered"].name == "r1_zero.yaml"
 
 
-def test_another_seed_runs_every_stage_under_its_own_run_dir(tmp_path):
+@pytest.mark.parametrize("pipeline", ["pipeline.yaml", "pipeline_comparisons.yaml"])
+def test_another_seed_runs_every_stage_under_its_own_run_dir(tmp_path, pipeline):
     import dataclasses
 
-    spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
+    spec = load_pipeline(f"recipes/tiny-moe/{pipeline}")
     moved = dataclasses.replace(spec, moved_to=tmp_path / "seed1", seed=1)
     for stage in moved.recipes:
         argv = _stage_argv(moved, stage)

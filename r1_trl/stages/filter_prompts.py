@@ -22,7 +22,8 @@ from typing import Any
 
 from datasets import Dataset
 
-from ..configs import FilterPromptsArguments, PromptFilterSettings, RejectionSamplingArguments, TaskArguments
+from ..configs import RejectionSamplingArguments, TaskArguments
+from ..configs.filter import FilterPromptsArguments, PromptFilterSettings
 from ..data import load_prompts
 from ..data.shards import build_row_shards
 from ..files import write_json, write_jsonl
