@@ -1,6 +1,6 @@
 """Two comparisons on the embedded pipeline, over several seeds, with the figures a skeptic checks.
 
-    python benchmarks/distill_filter.py --seeds 0 1 2          # runs recipes/tiny-moe/pipeline_comparisons.yaml per seed
+    python benchmarks/distill_filter.py --seeds 0 1 2          # runs pipeline_comparisons.yaml per seed
     python benchmarks/distill_filter.py --seeds 0 1 2 --no-run # reads runs/tiny-moe-seed<N>/report.json
 
 Each seed's demo must have finished first (`python benchmarks/demo_targets.py --seeds N`): the comparisons start
