@@ -265,3 +265,27 @@ def test_a_stage_evaluation_runs_the_recipes_benchmarks(tmp_path, tiny_model_dir
     # A benchmark the Hub cannot serve stops the evaluation before any sampling, in one line.
     monkeypatch.setitem(BENCHMARKS, "math500", dataclasses.replace(local, dataset="no-such-org/MATH-500"))
     assert cli_main(["eval", "--model", str(model), "--config", str(recipe)]) == 2
+
+
+def test_data_parallel_ranks_each_sample_their_own_shards_and_one_reads_them_all(tmp_path):
+    from r1_trl.data.shards import build_row_shards
+
+    jobs = [{"i": i} for i in range(7)]
+    produced = {0: [], 1: []}
+
+    def produce_as(rank):
+        def produce(chunk, shard):
+            produced[rank].append(shard)
+            return [{"i": j["i"], "by": rank} for j in chunk]
+
+        return produce
+
+    for rank in (0, 1):
+        rows, info = build_row_shards(tmp_path, "p", jobs, produce_as(rank), 2, {"k": 1}, rank=rank, world=2)
+        assert rows == [] and info["sampled"] == 2
+    assert produced == {0: [0, 2], 1: [1, 3]}
+    rows, info = build_row_shards(tmp_path, "p", jobs, produce_as(0), 2, {"k": 1})
+    assert [r["i"] for r in rows] == list(range(7)) and info["sampled"] == 0
+    assert [r["by"] for r in rows] == [0, 0, 1, 1, 0, 0, 1]
+    with pytest.raises(ValueError, match="rank must be in"):
+        build_row_shards(tmp_path, "p", jobs, produce_as(0), 2, {"k": 1}, rank=2, world=2)
