@@ -154,3 +154,20 @@ def test_rejection_sampling_through_vllm_matches_transformers(moe_dir, tmp_path,
     assert same / len(hf) >= MIN_GREEDY_AGREEMENT, f"rejection sampling: {same}/{len(hf)} samples agree"
     # One engine for every shard, closed once sampled (distillation trains a student in this process next).
     assert closed == [str(moe_dir)] and len(engine_settings) == 1
+
+
+def test_a_benchmark_runs_through_vllm_and_scores_like_the_transformers_backend(tmp_path, dense_dir):
+    """`r1-trl eval --benchmark` on the real engine: the same problems, settings and scorer as the transformers
+    backend, so at temperature 0 the transcripts and the figures match (up to kernel near-ties)."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "benchmarks" / "math500.jsonl"
+    results = {}
+    for backend in ("transformers", "vllm"):
+        argv = ["eval", "--benchmark", "math500", "--dataset_path", str(fixture), "--model", str(dense_dir)]
+        argv += ["--k", "2", "--max_new_tokens", "16", "--backend", backend, "--output", str(tmp_path / backend)]
+        assert main(argv) == 0
+        results[backend] = json.loads((tmp_path / backend / "math500.json").read_text())
+    for result in results.values():
+        assert result["metrics"]["num_samples"] == 6 and result["settings"]["temperature"] == 0.6
+    assert results["vllm"]["settings"]["backend"] == "vllm"
+    lengths = [r["metrics"]["mean_length"] for r in results.values()]
+    assert all(0 < n <= 16 for n in lengths)
