@@ -151,3 +151,13 @@ def test_the_grpo_switch_filters_with_the_start_model_then_trains_on_what_it_kee
     assert 0 < kept < 12 and entry["global_steps"] == 1
     data = out / "filtered_prompts" / "data" / "train.jsonl"
     assert all(0 < json.loads(x)["pass_rate"] < 1 for x in data.read_text().splitlines())
+
+
+def test_prompts_the_reward_cannot_judge_are_kept_unfiltered(tmp_path):
+    # general_prompts mixes in prompts without a gold answer (all-scenario RL): no pass rate, kept as they are.
+    entry = fp.main(_recipe(tmp_path, "general_prompts: 5"), sampler=ScriptedSampler())
+    assert entry["num_prompts"] == 25 and entry["num_unscorable"] == 5 and entry["num_scored"] == 20
+    inside = sum(n for rate, n in entry["histogram"].items() if 0 < float(rate) < 1)
+    assert entry["num_kept"] == 5 + inside and entry["kept_share"] == inside / 20
+    rows = [json.loads(x) for x in (tmp_path / "filter" / "data" / "train.jsonl").read_text().splitlines()]
+    assert sum(r["pass_rate"] is None for r in rows) == 5

@@ -3,7 +3,7 @@
 The start model answers each training prompt `filter_k` times, as GRPO will ask it (the recipe's template and chat
 format, GRPO's temperature and length), and the answers are scored by the registry's accuracy reward. A prompt the
 model always or never solves gives its GRPO group no reward variance, hence no gradient; the kept prompts are those
-whose pass rate lies in the recipe's open interval. Samples are scored per shard of prompts, so a killed run resumes.
+whose pass rate lies in the recipe's open interval; prompts the reward cannot judge (no gold answer) are kept. Samples are scored per shard of prompts, so a killed run resumes.
 
 Two entry points share `filter_by_pass_rate`: the `filter_prompts` stage, which writes `data/`, a dataset folder any
 GRPO recipe can name as its `dataset_name`; and the GRPO stages' switch `filter_prompts: true`, which filters with the
@@ -95,8 +95,9 @@ def _statistics(rates: list[float | None], kept: int, settings: PromptFilterSett
         "num_prompts": len(rates),
         "num_scored": len(scored),
         "num_unscorable": len(rates) - len(scored),
+        # Unscorable prompts are kept, so num_kept counts them too; kept_share is of the scored prompts.
         "num_kept": kept,
-        "kept_share": round(kept / n, 4),
+        "kept_share": round((kept - (len(rates) - len(scored))) / n, 4),
         # Groups whose accuracy reward is the same for every sample: no learning signal from that reward.
         "zero_variance_share": round(sum(r in (0.0, 1.0) for r in scored) / n, 4),
         "never_solved_share": round(sum(r == 0.0 for r in scored) / n, 4),
@@ -182,7 +183,9 @@ def filter_by_pass_rate(
             close()
     rates = [r[PASS_RATE] for r in rows]
     lo, hi = settings.filter_min_pass_rate, settings.filter_max_pass_rate
-    keep = [i for i, rate in enumerate(rates) if rate is not None and lo < rate < hi]
+    # A prompt the accuracy reward cannot judge (a general prompt in all-scenario RL, an unreadable gold answer) is
+    # kept as it is: the filter has no evidence about it, and dropping it would silently change the task mix.
+    keep = [i for i, rate in enumerate(rates) if rate is None or lo < rate < hi]
     stats = {
         **_statistics(rates, len(keep), settings),
         "settings": decisive,
@@ -204,7 +207,7 @@ def filter_by_pass_rate(
         100 * stats["never_solved_share"],
         100 * stats["always_solved_share"],
     )
-    if not keep:
+    if len(keep) == stats["num_unscorable"]:
         raise ValueError(
             f"filter_prompts: no prompt has a pass rate in ({lo:g}, {hi:g}) over {settings.filter_k} samples "
             f"(pass-rate histogram {stats['histogram']}); widen the interval, raise filter_k or filter_temperature"
