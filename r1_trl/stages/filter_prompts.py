@@ -3,7 +3,8 @@
 The start model answers each training prompt `filter_k` times, as GRPO will ask it (the recipe's template and chat
 format, GRPO's temperature and length), and the answers are scored by the registry's accuracy reward. A prompt the
 model always or never solves gives its GRPO group no reward variance, hence no gradient; the kept prompts are those
-whose pass rate lies in the recipe's open interval; prompts the reward cannot judge (no gold answer) are kept. Samples are scored per shard of prompts, so a killed run resumes.
+whose pass rate lies in the recipe's open interval, and those the reward cannot judge (no gold answer) as they are.
+Samples are scored per shard of prompts, so a killed run resumes.
 
 Two entry points share `filter_by_pass_rate`: the `filter_prompts` stage, which writes `data/`, a dataset folder any
 GRPO recipe can name as its `dataset_name`; and the GRPO stages' switch `filter_prompts: true`, which filters with the
