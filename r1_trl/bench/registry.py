@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "ANSWER_TYPES",
     "BENCHMARKS",
+    "LETTERS",
     "MATH_INSTRUCTION",
     "MC_INSTRUCTION",
     "Benchmark",
@@ -22,6 +23,7 @@ __all__ = [
     "benchmark_from_dataset",
     "get_benchmark",
     "load_problems",
+    "with_overrides",
 ]
 
 # DeepSeek-R1's usage recommendation for math: the instruction goes in the user turn, with no system prompt.
