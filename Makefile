@@ -15,7 +15,7 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.r1-trl-installed
 
-.PHONY: demo test test-engines lint install install-engines clean-runs
+.PHONY: demo base test test-engines lint install install-engines clean-runs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ install-engines: $(ENGINES_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/r1-trl pipeline recipes/tiny-moe/pipeline.yaml
+
+# Rebuild the released bases (released/tiny-moe/) from their recipes: pre-train, pass the gate, release. Long
+# (README: about 1.5 h on 2 CPU cores); each run resumes from its last checkpoint when restarted.
+RELEASED := released/tiny-moe
+base: $(STAMP)
+	$(BIN)/r1-trl base --config recipes/tiny-moe/base.yaml
+	$(BIN)/r1-trl student_base --config recipes/tiny-moe/student_base.yaml
+	$(BIN)/python benchmarks/probe_base.py --model runs/tiny-moe/base | tee runs/tiny-moe/base/gate.txt
+	$(BIN)/python -m r1_trl.release --run runs/tiny-moe/base --recipe recipes/tiny-moe/base.yaml \
+		--to $(RELEASED)/base --gate runs/tiny-moe/base/gate.txt
+	$(BIN)/python -m r1_trl.release --run runs/tiny-moe/student_base --recipe recipes/tiny-moe/student_base.yaml \
+		--to $(RELEASED)/student_base
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,19 +1,24 @@
-"""Probe a model on held-out problems, prompt shape by prompt shape, and print where it is right and wrong.
+"""The gate before any RL: is there a competent, rarely chosen step-by-step mode for R1-Zero to amplify?
 
-    python benchmarks/probe_base.py --model runs/tiny-moe/base [--n 100] [--temperature 0.6]
+    python benchmarks/probe_base.py --model recipes/tiny-moe/released/base [--n 200] [--k 4] [--temperature 1.0]
 
-Lenient accuracy (last number anywhere) and format rate per language and difficulty, under the R1-Zero template and
-under a bare `User: ... Assistant:` prompt, plus a few raw samples. It answers "is the base weak at arithmetic, or
-lost in the long template?" before any RL time is spent.
+Samples held-out problems under the R1-Zero template (the prompt RL will use) and splits every answer by its mode:
+`step` when the completion writes out an equation, `direct` when it states a result with no working. Prints, by
+number of operations, each mode's share and format-free accuracy, the format rate per language, a few raw samples,
+and the gate (issue 22): R1-Zero can only learn that thinking pays if
 
-It also splits every cell by the answer's mode: `step` when the completion writes out an equation, `direct` when it
-states a result with no working. R1-Zero can only learn that thinking pays if step-by-step is clearly more accurate
-than direct on multi-step problems, and sampled often enough to be found.
+- step-by-step answers are sampled often enough to be found and rarely enough to leave RL something to do
+  (share 10-35%, every difficulty together), and
+- on 3-4-operation problems they are accurate (at least 0.6) and at least 3x as accurate as direct answers, and
+- the response format is rare but not absent in each language (format rate at most 0.05, above 0 per language).
+
+Exits 1 when the gate fails, so `make base` can refuse a base that RL could not improve.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import defaultdict
 
 from r1_trl.data.arithmetic import make_problems, to_rows
@@ -22,52 +27,95 @@ from r1_trl.models import load_causal_lm, load_tokenizer
 from r1_trl.rewards import FormatReward, answers_match, last_number
 from r1_trl.templates import get_template
 
-BARE = {"en": "User: {q} Assistant:", "zh": "用戶:{q}助手:"}
+STEP_SHARE = (0.10, 0.35)
+HARD = (3, 4)
+MIN_HARD_STEP_ACCURACY = 0.6
+MIN_STEP_OVER_DIRECT = 3.0
+MAX_FORMAT = 0.05
+
+
+def mode(text: str) -> str:
+    return "step" if "=" in text else "direct"
+
+
+def gate(modes: dict[tuple[int, str], list[float]], formats: dict[str, list[float]]) -> list[tuple[str, bool]]:
+    """(description, passed) for each condition of the gate."""
+    steps = [x for (_, m), xs in modes.items() if m == "step" for x in xs]
+    total = sum(len(xs) for xs in modes.values())
+    share = len(steps) / max(total, 1)
+    hard_step = [x for d in HARD for x in modes.get((d, "step"), [])]
+    hard_direct = [x for d in HARD for x in modes.get((d, "direct"), [])]
+    step_acc = sum(hard_step) / max(len(hard_step), 1)
+    direct_acc = sum(hard_direct) / max(len(hard_direct), 1)
+    rates = {lang: sum(v) / len(v) for lang, v in sorted(formats.items())}
+    overall = sum(sum(v) for v in formats.values()) / max(sum(len(v) for v in formats.values()), 1)
+    return [
+        (f"step-by-step share {share:.3f} in [{STEP_SHARE[0]}, {STEP_SHARE[1]}]", STEP_SHARE[0] <= share <= STEP_SHARE[1]),
+        (
+            f"step-by-step accuracy on {HARD} ops {step_acc:.3f} >= {MIN_HARD_STEP_ACCURACY} (n={len(hard_step)})",
+            step_acc >= MIN_HARD_STEP_ACCURACY,
+        ),
+        (
+            f"... and >= {MIN_STEP_OVER_DIRECT}x direct accuracy {direct_acc:.3f} (n={len(hard_direct)})",
+            step_acc >= MIN_STEP_OVER_DIRECT * direct_acc,
+        ),
+        (
+            f"format {overall:.3f} <= {MAX_FORMAT}, above 0 in each language "
+            + ", ".join(f"{lang} {r:.3f}" for lang, r in rates.items()),
+            overall <= MAX_FORMAT and all(r > 0 for r in rates.values()),
+        ),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
-    parser.add_argument("--n", type=int, default=100, help="held-out problems")
-    parser.add_argument("--k", type=int, default=2, help="samples per problem")
-    parser.add_argument("--temperature", type=float, default=0.6)
-    parser.add_argument("--difficulties", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--n", type=int, default=200, help="held-out problems")
+    parser.add_argument("--k", type=int, default=4, help="samples per problem")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--difficulties", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--max-operand", type=int, default=10)
-    parser.add_argument("--max-value", type=int, default=100)
+    parser.add_argument("--max-value", type=int, default=50)
+    parser.add_argument("--max-new-tokens", type=int, default=128)
     args = parser.parse_args()
     tokenizer = load_tokenizer(args.model)
     model = load_causal_lm(args.model)
     rows = to_rows(make_problems(args.n, "test", 0, tuple(args.difficulties), args.max_operand, args.max_value))
     template = get_template("r1_zero")
     fmt = FormatReward(template.response_format)
-    settings = SamplingSettings(n=args.k, temperature=args.temperature, max_new_tokens=96)
-    shapes = {
-        "template": [template.format_prompt(r["prompt"], r["lang"]) for r in rows],
-        "bare": [BARE[r["lang"]].format(q=r["prompt"]) for r in rows],
-    }
-    for shape, prompts in shapes.items():
-        samples = sample_completions(model, tokenizer, prompts, settings, desc=shape)
-        cells: dict[tuple[str, int], list[float]] = defaultdict(list)
-        modes: dict[tuple[int, str], list[float]] = defaultdict(list)
-        formats = []
-        for row, comps in zip(rows, samples, strict=True):
-            for c in comps:
-                right = float(bool(answers_match(row["solution"], last_number(c.text))))
-                cells[(row["lang"], row["difficulty"])].append(right)
-                modes[(row["difficulty"], "step" if "=" in c.text else "direct")].append(right)
-            formats += fmt([c.text for c in comps])
-        print(f"\n== {shape}: format {sum(formats) / len(formats):.3f}")
-        for key in sorted(cells):
-            print(f"  lang {key[0]} difficulty {key[1]}: lenient {sum(cells[key]) / len(cells[key]):.3f}")
-        for d in sorted({d for d, _ in modes}):
-            total = sum(len(modes[(d, m)]) for m in ("step", "direct"))
-            line = "  ".join(
-                f"{m} share {len(modes[(d, m)]) / total:.2f} acc {sum(modes[(d, m)]) / max(len(modes[(d, m)]), 1):.2f}"
-                for m in ("step", "direct")
-            )
-            print(f"  difficulty {d}: {line}")
-        for row, comps in list(zip(rows, samples, strict=True))[:6]:
-            print(f"  [{row['lang']}] {row['prompt']} (gold {row['solution']}) -> {comps[0].text!r}")
+    settings = SamplingSettings(n=args.k, temperature=args.temperature, top_p=1.0, max_new_tokens=args.max_new_tokens)
+    prompts = [template.format_prompt(r["prompt"], r["lang"]) for r in rows]
+    samples = sample_completions(model, tokenizer, prompts, settings, desc="probe")
+    modes: dict[tuple[int, str], list[float]] = defaultdict(list)
+    langs: dict[str, list[float]] = defaultdict(list)
+    formats: dict[str, list[float]] = defaultdict(list)
+    for row, comps in zip(rows, samples, strict=True):
+        for c in comps:
+            right = float(bool(answers_match(row["solution"], last_number(c.text))))
+            modes[(row["difficulty"], mode(c.text))].append(right)
+            langs[row["lang"]].append(right)
+        formats[row["lang"]] += fmt([c.text for c in comps])
+    n = sum(len(v) for v in langs.values())
+    print(
+        f"{args.model}: {args.n} held-out problems x {args.k} samples, T {args.temperature}, top_p 1.0, "
+        f"R1-Zero template; format-free accuracy {sum(sum(v) for v in langs.values()) / n:.3f} "
+        + " ".join(f"({lang} {sum(v) / len(v):.3f})" for lang, v in sorted(langs.items()))
+    )
+    print("ops | step share | step acc | direct acc")
+    for d in sorted({d for d, _ in modes}):
+        step, direct = modes[(d, "step")], modes[(d, "direct")]
+        total = len(step) + len(direct)
+        print(
+            f"{d:>3} | {len(step) / total:10.2f} | {sum(step) / max(len(step), 1):8.2f} | "
+            f"{sum(direct) / max(len(direct), 1):10.2f}"
+        )
+    for row, comps in list(zip(rows, samples, strict=True))[:6]:
+        print(f"  [{row['lang']}] {row['prompt']} (gold {row['solution']}) -> {comps[0].text!r}")
+    results = gate(modes, formats)
+    for text, passed in results:
+        print(f"gate {'PASS' if passed else 'FAIL'}: {text}")
+    print(f"gate: {'passed' if all(p for _, p in results) else 'FAILED'}")
+    sys.exit(0 if all(p for _, p in results) else 1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ __all__ = [
     "R1_ZERO_TEMPLATE_EN",
     "R1_ZERO_TEMPLATE_ZH",
     "READABLE_FORMAT",
+    "SENTENCE_ENDS",
     "ReadableFormat",
     "ResponseFormat",
     "TAG_FORMAT",
@@ -23,6 +24,9 @@ __all__ = [
     "prefilled_prefix",
     "TEMPLATES",
 ]
+
+# What ends a question already, so the template adds no stop of its own after it.
+SENTENCE_ENDS = (".", "?", "!", "。", "?", "!")
 
 # Paper, Table 1; verbatim, including the period that follows the prompt.
 R1_ZERO_TEMPLATE_EN = (
@@ -189,8 +193,14 @@ class Template:
         return self.texts.get(lang or self.default_lang, self.texts[self.default_lang])
 
     def format_prompt(self, question: str, lang: str | None = None) -> str:
-        """The plain-text prompt: the template with the question filled in."""
-        return self.text_for(lang).replace("{prompt}", question)
+        """The plain-text prompt: the template with the question filled in. The template's own stop after
+        `{prompt}` is dropped when the question already ends a sentence (`Compute 4 / 4 + 1.` would read `1..`)."""
+        text = self.text_for(lang)
+        question = question.rstrip()
+        if question.endswith(SENTENCE_ENDS):
+            for stop in ("{prompt}.", "{prompt}。"):
+                text = text.replace(stop, "{prompt}")
+        return text.replace("{prompt}", question)
 
     def as_conversation(self, question: str, lang: str | None = None) -> list[dict[str, str]]:
         """The same prompt as a chat, for models used through their chat template: the user's turn, after the

@@ -18,7 +18,11 @@ def test_template_text_is_the_papers():
     assert t.format_prompt("prompt") == PAPER
     assert t.format_prompt("prompt", "zh") == SEED_ZH
     assert R1_ZERO_TEMPLATE_EN.count("{prompt}") == 1
-    assert t.format_prompt("What is 2 + 3 * 4?").endswith("User: What is 2 + 3 * 4?. Assistant:")
+    # No doubled punctuation: the template's own stop goes only after a question that does not end a sentence.
+    assert t.format_prompt("What is 2 + 3 * 4?").endswith("User: What is 2 + 3 * 4? Assistant:")
+    assert t.format_prompt("Compute 4 / 4 + 1.").endswith("User: Compute 4 / 4 + 1. Assistant:")
+    assert t.format_prompt("計算 6 - 5 + 2。", "zh").endswith("用戶:計算 6 - 5 + 2。助手:")
+    assert t.format_prompt("2 + 3 * 4", "zh").endswith("用戶:2 + 3 * 4。助手:")
 
 
 def test_conversation_form():

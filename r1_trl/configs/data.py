@@ -42,12 +42,23 @@ class BaseModelArguments:
         default=False,
         metadata={"help": "Worked chains restate the expression left after each step (`..., leaving 2 + 12.`)."},
     )
+    revise_fraction: float = field(
+        default=0.0,
+        metadata={"help": "Share of worked chains that get one step wrong and correct it (`... Wait, 3 * 4 = 12.`)."},
+    )
     tokenizer_name_or_path: str | None = field(
         default=None, metadata={"help": "Reuse this tokenizer instead of training one (e.g. for a student)."}
     )
 
     def __post_init__(self):
-        shares = ("tagged_fraction", "mixed_fraction", "direct_fraction", "foreign_reasoning", "worksheet_fraction")
+        shares = (
+            "tagged_fraction",
+            "mixed_fraction",
+            "direct_fraction",
+            "foreign_reasoning",
+            "worksheet_fraction",
+            "revise_fraction",
+        )
         for name in shares:
             value = getattr(self, name)
             if not 0 <= value <= 1:

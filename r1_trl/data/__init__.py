@@ -1,7 +1,7 @@
 """The embedded task, the base corpus and dataset loading."""
 
 from .arithmetic import CONNECTIVES, Problem, make_problems, problem_split, random_problem, to_rows
-from .corpus import TAG_SENTENCES, CorpusSpec, corpus_documents, template_free_sentences
+from .corpus import TAG_SENTENCES, CorpusSpec, corpus_documents, dialogue_prompt, template_free_sentences
 from .loading import REQUIRED_COLUMNS, load_general_prompts, load_prompts
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "CorpusSpec",
     "Problem",
     "corpus_documents",
+    "dialogue_prompt",
     "load_general_prompts",
     "load_prompts",
     "make_problems",

@@ -29,8 +29,8 @@ QUESTIONS = {
 }
 # The words that carry a chain of thought; the language-consistency reward counts exactly these.
 CONNECTIVES = {
-    "en": {"first": "First,", "then": "Then", "left": ", leaving", "answer": "The answer is", "stop": "."},
-    "zh": {"first": "首先", "then": "然後", "left": ",剩下", "answer": "答案是", "stop": "。"},
+    "en": {"first": "First,", "then": "Then", "left": ", leaving", "answer": "The answer is", "stop": ".", "wait": "Wait,"},
+    "zh": {"first": "首先", "then": "然後", "left": ",剩下", "answer": "答案是", "stop": "。", "wait": "等等,"},
 }
 JOINER = {"en": " ", "zh": ""}
 MAX_FACTOR = 12  # products stay within the times table, which a ~1M-parameter model can learn in minutes
@@ -118,9 +118,12 @@ class Problem:
         connectives: dict[str, dict[str, str]] | None = None,
         mix: float = 0.0,
         rng: random.Random | None = None,
+        revise: tuple[int, int] | None = None,
     ) -> str:
         """The worked solution as free text. With `mix` > 0, each connective is taken from the other language
-        with that probability: the language drift R1-Zero is known for."""
+        with that probability: the language drift R1-Zero is known for. `revise=(step, wrong)` first writes that
+        step with the wrong result, then rechecks it (`Then 3 * 4 = 13. Wait, 3 * 4 = 12.`): the self-correction
+        that a base model has seen, rarely, and RL can keep."""
         other = "zh" if lang == "en" else "en"
         table = connectives or CONNECTIVES
 
@@ -133,9 +136,11 @@ class Problem:
             eq = f"{a} {op} {b} = {r}"
             if i < len(self.remaining):
                 eq += f"{word('left')} {self.remaining[i]}"
-            if len(self.steps) > 1:
-                eq = f"{word('first') if i == 0 else word('then')} {eq}"
-            sentences.append(eq + table[lang]["stop"])
+            opener = (word("first") if i == 0 else word("then")) if len(self.steps) > 1 else ""
+            if revise is not None and revise[0] == i:
+                sentences.append(f"{opener} {a} {op} {b} = {revise[1]}".lstrip() + table[lang]["stop"])
+                opener = word("wait")
+            sentences.append(f"{opener} {eq}".lstrip() + table[lang]["stop"])
         return JOINER[lang].join(sentences)
 
     def conclusion(self, lang: str) -> str:

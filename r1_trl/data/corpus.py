@@ -17,7 +17,14 @@ from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH, TAG_FORMAT, Re
 from .arithmetic import JOINER, Problem, problem_split, random_problem
 from .cold_start import LABELS, REFLECTION_INSTRUCTIONS, exemplar_response
 
-__all__ = ["CorpusSpec", "TAG_SENTENCES", "WORKSHEET_SEPARATORS", "corpus_documents", "template_free_sentences"]
+__all__ = [
+    "CorpusSpec",
+    "TAG_SENTENCES",
+    "WORKSHEET_SEPARATORS",
+    "corpus_documents",
+    "dialogue_prompt",
+    "template_free_sentences",
+]
 
 # The template sentences that name the response tags. Seeing them next to tagged answers would teach the format
 # before RL does (the leak measured in workplace-notes), so the corpus never contains them.
@@ -44,7 +51,6 @@ PROSE = {
     ],
 }
 SPEAKERS = {"en": ("User: ", "Assistant:"), "zh": ("用戶:", "助手:")}
-STOP = {"en": ".", "zh": "。"}
 
 
 def template_free_sentences(lang: str) -> list[str]:
@@ -76,6 +82,8 @@ class CorpusSpec:
     worksheet_fraction: float = 0.0
     # Worked chains restate the expression left after each step (`First, 3 * 4 = 12, leaving 2 + 12. ...`).
     restate_chains: bool = False
+    # Share of worked chains that get one step wrong and correct it (`Then 3 * 4 = 13. Wait, 3 * 4 = 12.`).
+    revise_fraction: float = 0.0
     seed: int = 0
 
 
@@ -128,10 +136,27 @@ def _train_problem(rng: random.Random, spec: CorpusSpec) -> Problem:
             return p
 
 
+def _revision(p: Problem, spec: CorpusSpec, rng: random.Random) -> tuple[int, int] | None:
+    if not p.steps or rng.random() >= spec.revise_fraction:
+        return None
+    step = rng.randrange(len(p.steps))
+    right = p.steps[step][3]
+    return step, rng.choice([v for v in (right - 2, right - 1, right + 1, right + 2) if v >= 0])
+
+
 def _worked(p: Problem, lang: str, spec: CorpusSpec, rng: random.Random, mix: float) -> str:
+    revise = _revision(p, spec, rng)
     if lang == "zh" and rng.random() < spec.foreign_reasoning:
-        return p.chain("en") + JOINER["en"] + p.conclusion("zh")
-    return p.solution_text(lang, mix=mix, rng=rng)
+        return p.chain("en", revise=revise) + JOINER["en"] + p.conclusion("zh")
+    return p.solution_text(lang, mix=mix, rng=rng, revise=revise)
+
+
+def dialogue_prompt(question: str, lang: str) -> str:
+    """`User: What is 2 + 3? Assistant:`: the dialogue's opening, exactly as the R1-Zero template ends, so that what
+    the corpus shows after it (mostly direct answers, now and then a worked chain or the tags) is what the base
+    does under the template."""
+    user, assistant = SPEAKERS[lang]
+    return f"{user}{question}{JOINER[lang]}{assistant}"
 
 
 def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
@@ -149,15 +174,12 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
         kind = rng.choices(kinds, weights)[0]
         q = p.question(lang, rng.randrange(2))
         mix = spec.mix_rate if rng.random() < spec.mixed_fraction else 0.0
-        user, assistant = SPEAKERS[lang]
         direct = rng.random() < spec.direct_fraction
         if kind == "worked":
             doc = f"{q} {_worked(p, lang, spec, rng, mix)}"
         elif kind == "dialogue":
-            # The template puts a period after the question; show that shape too so it is not a surprise.
-            sep = (STOP[lang] if rng.random() < 0.3 else "") + JOINER[lang]
             answer = p.conclusion(lang) if direct else _worked(p, lang, spec, rng, mix)
-            doc = f"{user}{q}{sep}{assistant}{JOINER[lang]}{answer}"
+            doc = f"{dialogue_prompt(q, lang)}{JOINER[lang]}{answer}"
             if rng.random() < 0.5:
                 doc = _prose(rng, lang) + " " + doc
         elif kind == "answer_only":
@@ -172,7 +194,7 @@ def corpus_documents(spec: CorpusSpec) -> Iterator[str]:
             doc = _worksheet(rng, spec, lang)
         else:
             thought = p.conclusion(lang) if direct else p.chain(lang)
-            doc = f"{user}{q}{JOINER[lang]}{assistant}{JOINER[lang]}{TAG_FORMAT.render(thought, str(p.answer))}"
+            doc = f"{dialogue_prompt(q, lang)}{JOINER[lang]}{TAG_FORMAT.render(thought, str(p.answer))}"
             if rng.random() < 0.5:
                 doc = _prose(rng, lang, salad=False) + " " + doc
         produced += 1

@@ -40,6 +40,7 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         foreign_reasoning=base_args.foreign_reasoning,
         worksheet_fraction=base_args.worksheet_fraction,
         restate_chains=base_args.restate_chains,
+        revise_fraction=base_args.revise_fraction,
         seed=training_args.seed,
     )
     docs = list(corpus_documents(spec))
@@ -50,6 +51,8 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         # The template's own text is in the tokenizer's training data so prompts tokenize compactly, although the
         # corpus never shows the template whole.
         tokenizer = build_tokenizer(docs + [R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH], base_args.vocab_size)
+        # Saved now, not only with the model: a student base pre-trained beside this one needs it from the start.
+        tokenizer.save_pretrained(training_args.output_dir)
     model = build_model(base_args.model_preset, tokenizer, seed=training_args.seed)
     logger.info("%s: %.2fM parameters", base_args.model_preset, sum(p.numel() for p in model.parameters()) / 1e6)
     trainer = R1SFTTrainer(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -33,7 +34,6 @@ __all__ = ["DEFAULT_STAGES", "PipelineSpec", "load_pipeline", "main", "plan_stag
 logger = logging.getLogger(__name__)
 
 DEFAULT_STAGES = (
-    "base",
     "r1_zero",
     "cold_start_data",
     "cold_start_sft",
@@ -43,11 +43,10 @@ DEFAULT_STAGES = (
     "sft",
     "reward_model",
     "all_scenarios_rl",
-    "student_base",
     "distill",
     "distill_rl_only",
 )
-_PIPELINE_KEYS = {"name", "run_dir", "stages", "report_to", "wandb_project"}
+_PIPELINE_KEYS = {"name", "run_dir", "stages", "report_to", "wandb_project", "released"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +56,9 @@ class PipelineSpec:
     recipes: dict[str, Path]  # stage -> recipe, in run order
     report_to: str = "none"
     wandb_project: str = "r1-trl"
+    # report name -> released model: the bases the stages start from, evaluated (not trained) before the first stage
+    # with the recipe of that name beside the pipeline file, so every stage has its baseline in the report.
+    released: dict[str, Path] = dataclasses.field(default_factory=dict)
     # `--run_dir`: where this run writes, when not the recipes' own run_dir; `--seed`: every stage's seed.
     moved_to: Path | None = None
     seed: int | None = None
@@ -64,6 +66,10 @@ class PipelineSpec:
     @property
     def out_dir(self) -> Path:
         return self.moved_to or self.run_dir
+
+    @property
+    def recipes_dir(self) -> Path:
+        return next(iter(self.recipes.values())).parent
 
     @property
     def report_path(self) -> Path:
@@ -103,10 +109,19 @@ def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
         if report is not None and Path(str(report)) != wanted:
             raise ValueError(f"{recipe}: report_path is {report!r}; the pipeline needs {str(wanted)!r}")
         recipes[stage] = recipe
+    released = {}
+    for name, model in (data.get("released") or {}).items():
+        if name in recipes:
+            raise ValueError(f"{path}: {name!r} is both a released model and a stage")
+        if not (path.parent / f"{name}.yaml").exists():
+            raise ValueError(f"{path}: released model {name!r} needs its recipe {path.parent / f'{name}.yaml'}")
+        if not (Path(str(model)) / "config.json").exists():
+            raise FileNotFoundError(f"{path}: released model {name!r}: no model at {model} (rebuild it: make base)")
+        released[name] = Path(str(model))
     report_to = str(data.get("report_to") or "none")
     if report_to not in ("none", "wandb"):
         raise ValueError(f"{path}: report_to must be none or wandb, got {report_to!r}")
-    return PipelineSpec(name, run_dir, recipes, report_to, str(data.get("wandb_project") or "r1-trl"))
+    return PipelineSpec(name, run_dir, recipes, report_to, str(data.get("wandb_project") or "r1-trl"), released)
 
 
 def plan_stages(
@@ -190,6 +205,30 @@ def _stage_argv(spec: PipelineSpec, stage: str) -> list[str]:
     return argv
 
 
+def _evaluate_released(spec: PipelineSpec, force: bool) -> None:
+    """Each released base evaluated once per run dir, by its recipe's held-out prompts and sampling settings, into
+    the report under its own name; the release's record (tokens, parameters) goes beside the scores."""
+    from ..release import RELEASE_FILE
+    from .evaluate import main as evaluate
+
+    report = load_report(spec.report_path).get("stages", {})
+    for name, model in spec.released.items():
+        if name in report and not force:
+            logger.info("%s: released model already evaluated; skipping", name)
+            continue
+        out = spec.out_dir / name
+        out.mkdir(parents=True, exist_ok=True)
+        argv = ["--model", str(model), "--config", str(spec.recipes_dir / f"{name}.yaml"), "--stage", name]
+        argv += ["--output", str(out / "eval.json"), "--report_path", str(spec.report_path)]
+        if spec.seed is not None:
+            argv += ["--seed", str(spec.seed)]
+        logger.info("=== released %s (%s): evaluate ===", name, model)
+        evaluate(argv)
+        record = json.loads((model / RELEASE_FILE).read_text()) if (model / RELEASE_FILE).exists() else {}
+        keep = ("train_tokens", "num_parameters", "num_active_parameters", "model_type", "built_on")
+        update_report(spec.report_path, name, {k: record[k] for k in keep if k in record})
+
+
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="r1-trl pipeline")
     parser.add_argument("pipeline", nargs="?", help="pipeline file, e.g. recipes/tiny-moe/pipeline.yaml")
@@ -227,6 +266,9 @@ def main(argv: Sequence[str]) -> dict:
     if spec.report_to == "wandb":
         _setup_wandb(spec)
     started = time.time()
+    if spec.released and not args.only:
+        _evaluate_released(spec, force=args.force)
+        write_report_md(load_report(spec.report_path), spec.out_dir)
     for stage, action in plan.items():
         if action == "skip":
             logger.info("%s: already finished; skipping (--only %s reruns it)", stage, stage)
