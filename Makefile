@@ -54,11 +54,14 @@ RELEASED := released/tiny-moe
 base: $(STAMP)
 	$(BIN)/r1-trl base --config recipes/tiny-moe/base.yaml
 	$(BIN)/r1-trl student_base --config recipes/tiny-moe/student_base.yaml
-	$(BIN)/python benchmarks/probe_base.py --model runs/tiny-moe/base | tee runs/tiny-moe/base/gate.txt
-	$(BIN)/python -m r1_trl.release --run runs/tiny-moe/base --recipe recipes/tiny-moe/base.yaml \
-		--to $(RELEASED)/base --gate runs/tiny-moe/base/gate.txt
-	$(BIN)/python -m r1_trl.release --run runs/tiny-moe/student_base --recipe recipes/tiny-moe/student_base.yaml \
-		--to $(RELEASED)/student_base
+	# The gate: a base without a competent, rarely chosen step-by-step mode is not released (probe_base exits 1).
+	# The student is probed for its card only: it is meant to be the weaker model.
+	set -o pipefail; for m in base student_base; do \
+		$(BIN)/python benchmarks/probe_base.py --model runs/tiny-moe/$$m --json runs/tiny-moe/$$m/gate.json \
+			| tee runs/tiny-moe/$$m/gate.txt || [ $$m = student_base ] || exit 1; \
+		$(BIN)/python -m r1_trl.release --run runs/tiny-moe/$$m --recipe recipes/tiny-moe/$$m.yaml \
+			--to $(RELEASED)/$$m --gate runs/tiny-moe/$$m/gate.txt --gate-json runs/tiny-moe/$$m/gate.json || exit 1; \
+	done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

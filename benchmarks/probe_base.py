@@ -18,8 +18,10 @@ Exits 1 when the gate fails, so `make base` can refuse a base that RL could not 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from r1_trl.data.arithmetic import make_problems, to_rows
 from r1_trl.generation import SamplingSettings, sample_completions
@@ -38,31 +40,46 @@ def mode(text: str) -> str:
     return "step" if "=" in text else "direct"
 
 
-def gate(modes: dict[tuple[int, str], list[float]], formats: dict[str, list[float]]) -> list[tuple[str, bool]]:
-    """(description, passed) for each condition of the gate."""
-    steps = [x for (_, m), xs in modes.items() if m == "step" for x in xs]
+def figures(modes: dict[tuple[int, str], list[float]], formats: dict[str, list[float]]) -> dict:
+    """What the gate reads: mode shares and accuracies, overall and on the hard problems, and format per language."""
     total = sum(len(xs) for xs in modes.values())
-    share = len(steps) / max(total, 1)
+    steps = [x for (_, m), xs in modes.items() if m == "step" for x in xs]
     hard_step = [x for d in HARD for x in modes.get((d, "step"), [])]
     hard_direct = [x for d in HARD for x in modes.get((d, "direct"), [])]
-    step_acc = sum(hard_step) / max(len(hard_step), 1)
-    direct_acc = sum(hard_direct) / max(len(hard_direct), 1)
-    rates = {lang: sum(v) / len(v) for lang, v in sorted(formats.items())}
-    overall = sum(sum(v) for v in formats.values()) / max(sum(len(v) for v in formats.values()), 1)
+    return {
+        "samples": total,
+        "step_share": len(steps) / max(total, 1),
+        "hard_step_accuracy": sum(hard_step) / max(len(hard_step), 1),
+        "hard_step_samples": len(hard_step),
+        "hard_direct_accuracy": sum(hard_direct) / max(len(hard_direct), 1),
+        "hard_direct_samples": len(hard_direct),
+        "format": sum(sum(v) for v in formats.values()) / max(sum(len(v) for v in formats.values()), 1),
+        "format_by_lang": {lang: sum(v) / len(v) for lang, v in sorted(formats.items())},
+    }
+
+
+def gate(f: dict) -> list[tuple[str, bool]]:
+    """(description, passed) for each condition of the gate."""
+    rates = f["format_by_lang"]
     return [
-        (f"step-by-step share {share:.3f} in [{STEP_SHARE[0]}, {STEP_SHARE[1]}]", STEP_SHARE[0] <= share <= STEP_SHARE[1]),
         (
-            f"step-by-step accuracy on {HARD} ops {step_acc:.3f} >= {MIN_HARD_STEP_ACCURACY} (n={len(hard_step)})",
-            step_acc >= MIN_HARD_STEP_ACCURACY,
+            f"step-by-step share {f['step_share']:.3f} in [{STEP_SHARE[0]}, {STEP_SHARE[1]}]",
+            STEP_SHARE[0] <= f["step_share"] <= STEP_SHARE[1],
         ),
         (
-            f"... and >= {MIN_STEP_OVER_DIRECT}x direct accuracy {direct_acc:.3f} (n={len(hard_direct)})",
-            step_acc >= MIN_STEP_OVER_DIRECT * direct_acc,
+            f"step-by-step accuracy on {HARD} ops {f['hard_step_accuracy']:.3f} >= {MIN_HARD_STEP_ACCURACY} "
+            f"(n={f['hard_step_samples']})",
+            f["hard_step_accuracy"] >= MIN_HARD_STEP_ACCURACY,
         ),
         (
-            f"format {overall:.3f} <= {MAX_FORMAT}, above 0 in each language "
+            f"... and >= {MIN_STEP_OVER_DIRECT}x direct accuracy {f['hard_direct_accuracy']:.3f} "
+            f"(n={f['hard_direct_samples']})",
+            f["hard_step_accuracy"] >= MIN_STEP_OVER_DIRECT * f["hard_direct_accuracy"],
+        ),
+        (
+            f"format {f['format']:.3f} <= {MAX_FORMAT}, above 0 in each language "
             + ", ".join(f"{lang} {r:.3f}" for lang, r in rates.items()),
-            overall <= MAX_FORMAT and all(r > 0 for r in rates.values()),
+            f["format"] <= MAX_FORMAT and all(r > 0 for r in rates.values()),
         ),
     ]
 
@@ -77,6 +94,7 @@ def main() -> None:
     parser.add_argument("--max-operand", type=int, default=10)
     parser.add_argument("--max-value", type=int, default=50)
     parser.add_argument("--max-new-tokens", type=int, default=128)
+    parser.add_argument("--json", help="also write the gate's figures here (make base puts them in the release)")
     args = parser.parse_args()
     tokenizer = load_tokenizer(args.model)
     model = load_causal_lm(args.model)
@@ -111,7 +129,11 @@ def main() -> None:
         )
     for row, comps in list(zip(rows, samples, strict=True))[:6]:
         print(f"  [{row['lang']}] {row['prompt']} (gold {row['solution']}) -> {comps[0].text!r}")
-    results = gate(modes, formats)
+    measured = figures(modes, formats)
+    results = gate(measured)
+    if args.json:
+        passed = all(p for _, p in results)
+        Path(args.json).write_text(json.dumps({**measured, "passed": passed, "temperature": args.temperature}) + "\n")
     for text, passed in results:
         print(f"gate {'PASS' if passed else 'FAIL'}: {text}")
     print(f"gate: {'passed' if all(p for _, p in results) else 'FAILED'}")

@@ -22,7 +22,15 @@ USAGE = "\n".join(
 )
 
 
+# Seconds between progress-bar frames when the log is a file or a pipe: a bar redrawn ten times a second is a wall
+# of carriage returns there, one frame a half-minute still says how far a long loop has got.
+LOG_FILE_BAR_INTERVAL = "30"
+
+
 def _setup_logging() -> None:
+    if not sys.stderr.isatty():
+        # tqdm reads TQDM_* defaults from the environment (tqdm.utils.envwrap), in this process and its workers.
+        os.environ.setdefault("TQDM_MININTERVAL", LOG_FILE_BAR_INTERVAL)
     rank = int(os.environ.get("RANK", "0"))
     logging.basicConfig(
         level=logging.INFO if rank == 0 else logging.WARNING,

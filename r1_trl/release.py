@@ -120,6 +120,7 @@ def release(
     dest: str | Path,
     overrides: dict[str, Any] | None = None,
     gate: str | None = None,
+    gate_figures: dict[str, Any] | None = None,
     built_on: str = "2 CPU cores",
     cpu_rebuild: str = "see README",
 ) -> dict[str, Any]:
@@ -157,6 +158,7 @@ def release(
         "built_on": built_on,
         "cpu_rebuild": cpu_rebuild,
         "gate": gate,
+        "gate_figures": gate_figures,
         "eval": {k: record.get(k) for k in ("accuracy_lenient", "format_rate", "mean_length", "per_difficulty")},
         "history": record.get("history"),
     }
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", required=True, help="the recipe that run was started with")
     parser.add_argument("--to", required=True, help="release folder, e.g. released/tiny-moe/base")
     parser.add_argument("--gate", help="file holding benchmarks/probe_base.py's output for this model")
+    parser.add_argument("--gate-json", help="the figures probe_base.py wrote with --json")
     parser.add_argument("--built-on", default="2 CPU cores", help="the machine, in words, for the card")
     parser.add_argument("--cpu-rebuild", default="see README", help="how long `make base` takes on 2 CPU cores")
     parser.add_argument("--override", action="append", default=[], help="key=value given beside the recipe")
@@ -178,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = dict(_parse_override(o) for o in args.override)
         gate = Path(args.gate).read_text() if args.gate else None
-        release(args.run, args.recipe, args.to, overrides, gate, args.built_on, args.cpu_rebuild)
+        figures = json.loads(Path(args.gate_json).read_text()) if args.gate_json else None
+        release(args.run, args.recipe, args.to, overrides, gate, figures, args.built_on, args.cpu_rebuild)
     except (ValueError, FileNotFoundError) as err:
         print(f"r1_trl.release: error: {err}", file=sys.stderr)  # noqa: T201
         return 2

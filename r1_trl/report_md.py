@@ -48,7 +48,7 @@ STARTS_FROM = {
 }
 FINAL_STAGE = "all_scenarios_rl"
 # The columns of the per-difficulty table: where the pipeline starts, R1-Zero, the final model, and the students.
-DIFFICULTY_STAGES = ("base", "r1_zero", FINAL_STAGE, "distill", "distill_rl_only")
+DIFFICULTY_STAGES = ("base", "r1_zero", FINAL_STAGE, "student_base", "distill", "distill_rl_only")
 # A sample chain longer than this is cut: three of them per stage must not bury the tables.
 MAX_SAMPLE_CHARS = 2500
 

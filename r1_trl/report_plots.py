@@ -135,6 +135,10 @@ def _accuracy_panel(ax: Any, name: str, history: dict[str, Any]) -> None:
     if steps:
         ax.plot(steps, values, color="tab:orange", linewidth=1, label="format reward")
         drawn += values
+    steps, values = series(history, "equation_share")
+    if steps:
+        ax.plot(steps, values, color="tab:green", linewidth=1, linestyle=":", label="step-by-step share")
+        drawn += values
     if drawn and all(0 <= v <= 1 for v in drawn):
         ax.set_ylim(-0.02, 1.02)
     ax.set(title=f"{name}: accuracy during training", xlabel="step", ylabel="rate")

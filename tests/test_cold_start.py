@@ -24,7 +24,7 @@ from r1_trl.data.cold_start import (
     reflection_prompt,
     response_from_continuation,
 )
-from r1_trl.templates import READABLE_FORMAT
+from r1_trl.templates import READABLE_FORMAT, ReadableFormat
 
 # 2 + 3 * 4 = 14 and 20 - 6 / 2 = 17, written out by hand so the tests do not depend on the problem generator.
 P14 = Problem("2 + 3 * 4", 14, ((3, "*", 4, 12), (2, "+", 12, 14)), 2)
@@ -94,6 +94,22 @@ def test_continuation_plus_prefix_is_the_full_response():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_prompt_separator_the_base_knows_is_rewritten_into_the_readable_format(lang):
+    note = ReadableFormat(separator="|note|")
+    shot = (Q[lang], exemplar_response(P17, lang, verify=True, response_format=note))
+    for build in (few_shot_prompt, reflection_prompt):
+        prompt = build("NEW", lang, [shot], note)
+        assert prompt.endswith("NEW\n" + {"en": "Response:", "zh": "回答:"}[lang] + " |note|\n")
+        assert READABLE_FORMAT.separator not in prompt
+    label = {"en": "Question:", "zh": "問題:"}[lang]
+    continuation = exemplar_response(P14, lang, response_format=note).removeprefix("|note|\n") + f"\n\n{label} x"
+    assert response_from_continuation(continuation, lang, note) == exemplar_response(P14, lang)
+    # A continuation that never closes the block stays as written, for the format filter to reject and count.
+    broken = response_from_continuation("First, 3 * 4 = 12.", lang, note)
+    assert broken == "|note|\nFirst, 3 * 4 = 12." and READABLE_FORMAT.parse(broken) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_reflection_prompt_has_instruction_and_verifying_exemplars(lang):
     shot = (Q[lang], exemplar_response(P14, lang, verify=True))
     prompt = reflection_prompt("NEW", lang, [shot])
@@ -106,7 +122,7 @@ def test_reflection_prompt_has_instruction_and_verifying_exemplars(lang):
 def test_prompt_builders_reject_bad_input():
     with pytest.raises(ValueError, match="does not verify"):
         reflection_prompt("q", "en", [(Q["en"], exemplar_response(P14, "en"))])
-    with pytest.raises(ValueError, match="readable format"):
+    with pytest.raises(ValueError, match="not in the prompt's format"):
         few_shot_prompt("q", "en", [(Q["en"], "First, 3 * 4 = 12. The answer is 14.")])
     with pytest.raises(ValueError, match="at least one exemplar"):
         few_shot_prompt("q", "en", [])

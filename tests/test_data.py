@@ -1,4 +1,6 @@
+import operator
 import random
+import re
 
 from r1_trl.data import (
     TAG_SENTENCES,
@@ -138,3 +140,38 @@ def test_worksheets_share_a_layout_of_their_own_and_some_verify():
         fmt = ReadableFormat(separator=used.pop())
         assert all(fmt.parse(b.split("\n", 1)[1].split(" ", 1)[1], strict=True) for b in blocks), sheet
     assert any("Check:" in d or "驗證:" in d for d in sheets)
+
+
+def test_dialogues_open_exactly_as_the_r1_zero_template_ends():
+    from r1_trl.data import dialogue_prompt
+    from r1_trl.data.arithmetic import QUESTIONS
+    from r1_trl.templates import get_template
+
+    template = get_template("r1_zero")
+    for lang, forms in QUESTIONS.items():
+        for form in forms:
+            question = form.format(expr="2 + 3 * 4")
+            # What the base saw after this opening (mostly direct answers, sometimes the tags) is what it does
+            # under the template; a different tail (`?.`) hid the tags from English prompts.
+            assert template.format_prompt(question, lang).endswith(dialogue_prompt(question, lang))
+    docs = list(corpus_documents(CorpusSpec(num_documents=3000, tagged_fraction=0.2)))
+    tagged = [d for d in docs if TAG_FORMAT.think_open in d]
+    assert any("Assistant: <think>" in d for d in tagged) and any("助手:<think>" in d for d in tagged)
+    assert not any("?." in d or "。。" in d for d in docs)
+
+
+OPERATIONS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.floordiv}
+
+
+def test_a_few_chains_get_a_step_wrong_and_correct_it():
+    docs = list(corpus_documents(CorpusSpec(num_documents=3000, revise_fraction=0.5)))
+    revised = [d for d in docs if "Wait," in d or "等等," in d]
+    assert revised
+    pattern = re.compile(r"(\d+ [-+*/] \d+) = (\d+)[。.] ?(?:Wait,|等等,) (\d+ [-+*/] \d+) = (\d+)")
+    for doc in revised[:50]:
+        wrong_op, wrong, right_op, right = pattern.search(doc).groups()
+        # The same operation, first with a wrong result, then recomputed right after the marker.
+        assert wrong_op == right_op and wrong != right, doc
+        a, op, b = right_op.split()
+        assert OPERATIONS[op](int(a), int(b)) == int(right), doc
+    assert not any("Wait," in d for d in corpus_documents(CorpusSpec(num_documents=2000)))

@@ -27,7 +27,7 @@ def test_template_text_is_the_papers():
 
 def test_conversation_form():
     conv = get_template("r1_zero").as_conversation("2 + 3 * 4 等於多少?", "zh")
-    assert conv == [{"role": "user", "content": SEED_ZH.replace("prompt", "2 + 3 * 4 等於多少?")}]
+    assert conv == [{"role": "user", "content": SEED_ZH.replace("prompt。", "2 + 3 * 4 等於多少?")}]
 
 
 def test_response_format_round_trip_and_hacks():

@@ -92,6 +92,14 @@ class ColdStartArguments:
             "with a model and a rewrite prompt."
         },
     )
+    prompt_separator: str | None = field(
+        default=None,
+        metadata={
+            "help": "few_shot and reflection: the separator the exemplars are written with (default: the readable "
+            "format's `|special_token|`). A base copies a layout it has seen; its answers are rewritten into the "
+            "readable format afterwards."
+        },
+    )
     few_shot_prompts: int = field(default=300, metadata={"help": "few_shot: training prompts to use."})
     few_shot_exemplars: int = field(default=3, metadata={"help": "few_shot and reflection: exemplars per prompt."})
     reflection_prompts: int = field(default=300, metadata={"help": "reflection: training prompts to use."})
@@ -128,6 +136,8 @@ class ColdStartArguments:
             raise ValueError("methods few_shot and reflection need generator_model (a causal LM path or Hub id)")
         if "refine" in self.methods and not self.r1_zero_model:
             raise ValueError("method refine needs r1_zero_model (the R1-Zero model whose answers are refined)")
+        if self.prompt_separator is not None and not self.prompt_separator.strip():
+            raise ValueError("prompt_separator must be a visible string such as '|note|', or left unset")
         if not 0 <= self.language_threshold <= 1:
             raise ValueError(f"language_threshold must be between 0 and 1, got {self.language_threshold}")
         for name in ("few_shot_prompts", "reflection_prompts", "refine_prompts", "samples_per_prompt", "shard_size"):
@@ -200,6 +210,8 @@ class RejectionSamplingArguments:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_paragraph_chars < 1:
             raise ValueError(f"max_paragraph_chars must be positive, got {self.max_paragraph_chars}")
+        if self.prompt_separator is not None and not self.prompt_separator.strip():
+            raise ValueError("prompt_separator must be a visible string such as '|note|', or left unset")
         if not 0 <= self.language_threshold <= 1:
             raise ValueError(f"language_threshold must be between 0 and 1, got {self.language_threshold}")
         if not 0 <= self.non_reasoning_ratio < 1:

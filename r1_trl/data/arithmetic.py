@@ -29,7 +29,14 @@ QUESTIONS = {
 }
 # The words that carry a chain of thought; the language-consistency reward counts exactly these.
 CONNECTIVES = {
-    "en": {"first": "First,", "then": "Then", "left": ", leaving", "answer": "The answer is", "stop": ".", "wait": "Wait,"},
+    "en": {
+        "first": "First,",
+        "then": "Then",
+        "left": ", leaving",
+        "answer": "The answer is",
+        "stop": ".",
+        "wait": "Wait,",
+    },
     "zh": {"first": "首先", "then": "然後", "left": ",剩下", "answer": "答案是", "stop": "。", "wait": "等等,"},
 }
 JOINER = {"en": " ", "zh": ""}

@@ -170,25 +170,27 @@ def exemplar_response(
     return response_format.render(reasoning, str(problem.answer))
 
 
-def _shots(lang: str, exemplars: list[tuple[str, str]]) -> list[str]:
+def _shots(lang: str, exemplars: list[tuple[str, str]], response_format: ReadableFormat) -> list[str]:
     labels = LABELS[lang]
     if not exemplars:
         raise ValueError("cold start: a prompt needs at least one exemplar; a base model has nothing else to copy")
     blocks = []
     for question, response in exemplars:
         # An exemplar that is not itself well-formed teaches the model the wrong shape.
-        if READABLE_FORMAT.parse(response, strict=True) is None:
-            raise ValueError(f"cold start: exemplar response is not in the readable format: {response[:200]!r}")
+        if response_format.parse(response, strict=True) is None:
+            raise ValueError(f"cold start: exemplar response is not in the prompt's format: {response[:200]!r}")
         blocks.append(f"{labels['question']} {question.strip()}\n{labels['response']} {response.strip()}")
     return blocks
 
 
-def _open_question(question: str, lang: str) -> str:
+def _open_question(question: str, lang: str, response_format: ReadableFormat) -> str:
     labels = LABELS[lang]
-    return f"{labels['question']} {question.strip()}\n{labels['response']} {FEW_SHOT_PREFIX}"
+    return f"{labels['question']} {question.strip()}\n{labels['response']} {response_format.separator}\n"
 
 
-def few_shot_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]) -> str:
+def few_shot_prompt(
+    question: str, lang: str, exemplars: list[tuple[str, str]], response_format: ReadableFormat = READABLE_FORMAT
+) -> str:
     """A plain-text few-shot prompt for a base model (no chat template).
 
     Layout, with labels in the question's language (`問題:` / `回答:` for Chinese)::
@@ -204,13 +206,16 @@ def few_shot_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]) 
 
     Blocks are separated by one blank line. The prompt ends right after `FEW_SHOT_PREFIX` (the opening separator
     and its newline), so the model's continuation is the rest of the response: `response_from_continuation`
-    prepends the prefix and cuts the continuation where the model starts a next question.
+    prepends the prefix and cuts the continuation where the model starts a next question. With another
+    `response_format` (a separator the base has seen), the exemplars and the open response use its separator.
     """
     _check_lang(lang)
-    return "\n\n".join([*_shots(lang, exemplars), _open_question(question, lang)])
+    return "\n\n".join([*_shots(lang, exemplars, response_format), _open_question(question, lang, response_format)])
 
 
-def reflection_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]) -> str:
+def reflection_prompt(
+    question: str, lang: str, exemplars: list[tuple[str, str]], response_format: ReadableFormat = READABLE_FORMAT
+) -> str:
     """The "solve step by step, then verify" prompt: `REFLECTION_INSTRUCTIONS[lang]`, a blank line, then the
     few-shot layout of `few_shot_prompt`. Every exemplar's reasoning must verify its result (see
     `exemplar_response(..., verify=True)`), since the exemplars, more than the instruction, are what a base model
@@ -219,16 +224,22 @@ def reflection_prompt(question: str, lang: str, exemplars: list[tuple[str, str]]
     for _, response in exemplars:
         if not has_verification(response):
             raise ValueError(f"cold start: reflection exemplar does not verify its result: {response[:200]!r}")
-    return "\n\n".join([REFLECTION_INSTRUCTIONS[lang], *_shots(lang, exemplars), _open_question(question, lang)])
+    blocks = _shots(lang, exemplars, response_format)
+    return "\n\n".join([REFLECTION_INSTRUCTIONS[lang], *blocks, _open_question(question, lang, response_format)])
 
 
-def response_from_continuation(continuation: str, lang: str) -> str:
-    """The full response from a base model's continuation of a few-shot or reflection prompt: `FEW_SHOT_PREFIX`
-    plus the continuation up to the next `Question:` block the model starts on its own (or the end)."""
+def response_from_continuation(continuation: str, lang: str, response_format: ReadableFormat = READABLE_FORMAT) -> str:
+    """The full response from a base model's continuation of a few-shot or reflection prompt: the opening separator
+    plus the continuation up to the next `Question:` block the model starts on its own (or the end). Written with
+    another `response_format`, a well-formed response is rewritten into the readable format; anything else is
+    returned as it is, for the format filter to count."""
     _check_lang(lang)
     stop = continuation.find(f"\n\n{LABELS[lang]['question']}")
-    text = continuation if stop < 0 else continuation[:stop]
-    return FEW_SHOT_PREFIX + text.rstrip()
+    text = f"{response_format.separator}\n" + (continuation if stop < 0 else continuation[:stop]).rstrip()
+    if response_format == READABLE_FORMAT:
+        return text
+    parsed = response_format.parse(text, strict=True)
+    return READABLE_FORMAT.render(*parsed) if parsed else text
 
 
 # ---------------------------------------------------------------------------------------------------------------

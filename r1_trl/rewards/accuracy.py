@@ -159,6 +159,9 @@ class AccuracyReward(Reward):
             known = [float(x) for x in lenient if x is not None]
             if known:
                 log_metric("accuracy_lenient", sum(known) / len(known))
+            # Completions that write out an equation: whether the policy reasons step by step or answers directly,
+            # the mode R1-Zero's length growth comes from.
+            log_metric("equation_share", sum("=" in t for t in texts) / len(texts))
         return scores
 
     def score(self, text: str, solution: Any = None, **row: Any) -> float | None:

@@ -39,7 +39,7 @@ from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, sample_completions
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
-from ..templates import get_template
+from ..templates import READABLE_FORMAT, ReadableFormat, get_template
 from ..trainers.hub import push_dataset
 from ..trainers.run import STAGE_FILE
 from .recipe import parse_stage
@@ -53,7 +53,9 @@ COUNTS_FILE = "filter_counts.json"
 EXEMPLAR_SEED = 12345
 
 
-def _exemplars(args: TaskArguments, k: int, verify: bool) -> dict[str, list[tuple[str, str]]]:
+def _exemplars(
+    args: TaskArguments, k: int, verify: bool, response_format: ReadableFormat
+) -> dict[str, list[tuple[str, str]]]:
     if args.dataset_name != EMBEDDED_DATASET:
         raise ValueError(
             "few_shot and reflection need worked exemplars, which only the embedded task provides; "
@@ -68,7 +70,7 @@ def _exemplars(args: TaskArguments, k: int, verify: bool) -> dict[str, list[tupl
         max_value=args.max_value,
     )
     return {
-        lang: [(p.question(lang), exemplar_response(p, lang, verify=verify)) for p in problems]
+        lang: [(p.question(lang), exemplar_response(p, lang, verify, response_format)) for p in problems]
         for lang in ("en", "zh")
     }
 
@@ -127,14 +129,19 @@ def _lang(row: dict) -> str:
 
 
 def _prompting_producer(
-    method: str, build: Callable[..., str], shots: dict[str, list[tuple[str, str]]], generator: _Generator
+    method: str,
+    build: Callable[..., str],
+    shots: dict[str, list[tuple[str, str]]],
+    generator: _Generator,
+    response_format: ReadableFormat,
 ) -> Callable[[list[dict]], list[ColdStartExample]]:
     """few_shot and reflection differ only in the prompt: exemplars (with or without verification) and wording."""
 
     def produce(rows: list[dict]) -> list[ColdStartExample]:
-        groups = generator.sample([build(r["prompt"], _lang(r), shots[_lang(r)]) for r in rows], method)
+        prompts = [build(r["prompt"], _lang(r), shots[_lang(r)], response_format) for r in rows]
+        groups = generator.sample(prompts, method)
         return [
-            _example(r, response_from_continuation(t, _lang(r)), method, generator.path)
+            _example(r, response_from_continuation(t, _lang(r), response_format), method, generator.path)
             for r, g in zip(rows, groups, strict=True)
             for t in g
         ]
@@ -149,11 +156,11 @@ def _producers(args: TaskArguments, cs: ColdStartArguments) -> dict[str, Callabl
     if {"few_shot", "reflection"} & set(cs.methods):
         generator = _Generator(cs.generator_model, cs, remote)
     prompt_builders = {"few_shot": (few_shot_prompt, False), "reflection": (reflection_prompt, True)}
+    fmt = ReadableFormat(separator=cs.prompt_separator) if cs.prompt_separator else READABLE_FORMAT
     for method, (build, verify) in prompt_builders.items():
         if method in cs.methods:
-            producers[method] = _prompting_producer(
-                method, build, _exemplars(args, cs.few_shot_exemplars, verify), generator
-            )
+            shots = _exemplars(args, cs.few_shot_exemplars, verify, fmt)
+            producers[method] = _prompting_producer(method, build, shots, generator, fmt)
     if "refine" in cs.methods:
         zero = _Generator(cs.r1_zero_model, cs, remote)
         refiner = _load_refiner(cs.refiner, remote)

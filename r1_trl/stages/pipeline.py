@@ -110,14 +110,14 @@ def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
             raise ValueError(f"{recipe}: report_path is {report!r}; the pipeline needs {str(wanted)!r}")
         recipes[stage] = recipe
     released = {}
-    for name, model in (data.get("released") or {}).items():
-        if name in recipes:
-            raise ValueError(f"{path}: {name!r} is both a released model and a stage")
-        if not (path.parent / f"{name}.yaml").exists():
-            raise ValueError(f"{path}: released model {name!r} needs its recipe {path.parent / f'{name}.yaml'}")
+    for base, model in (data.get("released") or {}).items():
+        if base in recipes:
+            raise ValueError(f"{path}: {base!r} is both a released model and a stage")
+        if not (path.parent / f"{base}.yaml").exists():
+            raise ValueError(f"{path}: released model {base!r} needs its recipe {path.parent / f'{base}.yaml'}")
         if not (Path(str(model)) / "config.json").exists():
-            raise FileNotFoundError(f"{path}: released model {name!r}: no model at {model} (rebuild it: make base)")
-        released[name] = Path(str(model))
+            raise FileNotFoundError(f"{path}: released model {base!r}: no model at {model} (rebuild it: make base)")
+        released[base] = Path(str(model))
     report_to = str(data.get("report_to") or "none")
     if report_to not in ("none", "wandb"):
         raise ValueError(f"{path}: report_to must be none or wandb, got {report_to!r}")

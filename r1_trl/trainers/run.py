@@ -67,6 +67,7 @@ CURVE_KEYS = (
     "length/correct",
     "length/incorrect",
     "accuracy_lenient",
+    "equation_share",
     "completions/clipped_ratio",
     "frac_reward_zero_std",
     "kl",
