@@ -18,6 +18,7 @@ Exits 1 when the gate fails, so `make base` can refuse a base that RL could not 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import defaultdict
@@ -95,6 +96,12 @@ def main() -> None:
     parser.add_argument("--max-value", type=int, default=50)
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--json", help="also write the gate's figures here (make base puts them in the release)")
+    parser.add_argument(
+        "--prefill",
+        action="store_true",
+        help="end every prompt with `<think>` (as DeepSeek's later chat templates do) and score the completion with "
+        "it: the alternative to discovering the tag, measured against it",
+    )
     args = parser.parse_args()
     tokenizer = load_tokenizer(args.model)
     model = load_causal_lm(args.model)
@@ -102,8 +109,15 @@ def main() -> None:
     template = get_template("r1_zero")
     fmt = FormatReward(template.response_format)
     settings = SamplingSettings(n=args.k, temperature=args.temperature, top_p=1.0, max_new_tokens=args.max_new_tokens)
-    prompts = [template.format_prompt(r["prompt"], r["lang"]) for r in rows]
+    prefill = template.response_format.think_open if args.prefill else ""
+    # The corpus's own spacing after the speaker: a space in English, none in Chinese.
+    prompts = [
+        template.format_prompt(r["prompt"], r["lang"]) + (" " if prefill and r["lang"] == "en" else "") + prefill
+        for r in rows
+    ]
     samples = sample_completions(model, tokenizer, prompts, settings, desc="probe")
+    if prefill:
+        samples = [[dataclasses.replace(c, text=prefill + c.text) for c in group] for group in samples]
     modes: dict[tuple[int, str], list[float]] = defaultdict(list)
     langs: dict[str, list[float]] = defaultdict(list)
     formats: dict[str, list[float]] = defaultdict(list)
@@ -114,9 +128,10 @@ def main() -> None:
             langs[row["lang"]].append(right)
         formats[row["lang"]] += fmt([c.text for c in comps])
     n = sum(len(v) for v in langs.values())
+    accuracy = sum(sum(v) for v in langs.values()) / n
     print(
         f"{args.model}: {args.n} held-out problems x {args.k} samples, T {args.temperature}, top_p 1.0, "
-        f"R1-Zero template; format-free accuracy {sum(sum(v) for v in langs.values()) / n:.3f} "
+        f"R1-Zero template{' + <think>' if prefill else ''}; format-free accuracy {accuracy:.3f} "
         + " ".join(f"({lang} {sum(v) / len(v):.3f})" for lang, v in sorted(langs.items()))
     )
     print("ops | step share | step acc | direct acc")

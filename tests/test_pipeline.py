@@ -125,7 +125,13 @@ def test_bad_pipeline_files_fail_in_one_line_before_any_stage(tmp_path, capsys, 
 
 def test_the_demo_pipeline_is_consistent():
     spec = load_pipeline("recipes/tiny-moe/pipeline.yaml")
-    assert list(spec.recipes)[:2] == ["base", "r1_zero"] and "distill_rl_only" in spec.recipes
+    # The demo starts at R1-Zero from the released bases, as R1 starts from DeepSeek-V3-Base: nothing pre-trains.
+    assert list(spec.recipes)[0] == "r1_zero" and "distill_rl_only" in spec.recipes
+    assert "base" not in spec.recipes and "student_base" not in spec.recipes
+    assert {k: str(v) for k, v in spec.released.items()} == {
+        "base": "released/tiny-moe/base",
+        "student_base": "released/tiny-moe/student_base",
+    }
     assert set(plan_stages(spec, only="distill")) == {"distill"}
     comparisons = load_pipeline("recipes/tiny-moe/pipeline_comparisons.yaml")
     assert list(comparisons.recipes) == ["r1_zero_filtered", "distill_on_policy"]
@@ -191,3 +197,46 @@ def test_report_to_wandb_groups_the_stages_and_logs_offline(tmp_path, monkeypatc
     # The group is written into each run's own record, so `wandb sync` files both under the pipeline run.
     for run in runs:
         assert group.encode() in next(run.glob("run-*.wandb")).read_bytes()
+
+
+def test_a_forced_run_clears_every_stage_before_the_first_runs(tmp_path, monkeypatch):
+    """Killed half-way through `--force`, a run must not leave later stages of the previous run finished-marked:
+    a resume would skip them although their inputs changed."""
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    stages = ["r1_zero", "sft"]
+    for stage in stages:
+        (recipes / f"{stage}.yaml").write_text(
+            f"output_dir: {tmp_path / stage}\nreport_path: {tmp_path / 'report.json'}\n"
+        )
+        _finish(tmp_path, stage)
+    path = recipes / "pipeline.yaml"
+    path.write_text(yaml.safe_dump({"run_dir": str(tmp_path), "stages": stages}))
+
+    def killed(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("r1_trl.stages.get_stage", lambda stage: killed)
+    with pytest.raises(KeyboardInterrupt):
+        main(["pipeline", str(path), "--force"])
+    assert not (tmp_path / "sft").exists()
+    assert plan_stages(load_pipeline(path)) == {"r1_zero": "run", "sft": "run"}
+
+
+def test_released_models_are_checked_before_any_stage(tmp_path, capsys):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "sft.yaml").write_text(f"output_dir: {tmp_path / 'sft'}\nreport_path: {tmp_path / 'report.json'}\n")
+    path = recipes / "pipeline.yaml"
+    spec = {"run_dir": str(tmp_path), "stages": ["sft"], "released": {"base": str(tmp_path / "nowhere")}}
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["pipeline", str(path)]) == 2
+    assert "released model 'base' needs its recipe" in capsys.readouterr().err
+    (recipes / "base.yaml").write_text("seed: 0\n")
+    assert main(["pipeline", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "no model at" in err and "make base" in err
+    spec["released"] = {"sft": str(tmp_path)}
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["pipeline", str(path)]) == 2
+    assert "both a released model and a stage" in capsys.readouterr().err

@@ -210,8 +210,6 @@ class RejectionSamplingArguments:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_paragraph_chars < 1:
             raise ValueError(f"max_paragraph_chars must be positive, got {self.max_paragraph_chars}")
-        if self.prompt_separator is not None and not self.prompt_separator.strip():
-            raise ValueError("prompt_separator must be a visible string such as '|note|', or left unset")
         if not 0 <= self.language_threshold <= 1:
             raise ValueError(f"language_threshold must be between 0 and 1, got {self.language_threshold}")
         if not 0 <= self.non_reasoning_ratio < 1:

@@ -265,6 +265,13 @@ def main(argv: Sequence[str]) -> dict:
         return {"plan": plan}
     if spec.report_to == "wandb":
         _setup_wandb(spec)
+    # Every stage to rerun is cleared before the first one runs: cleared one by one, a run killed half-way would
+    # leave later stages of the previous run behind, finished-marked, and a resume would skip them.
+    for stage, action in plan.items():
+        if action == "rerun":
+            logger.info("%s: clearing %s to rerun it", stage, spec.out_dir / stage)
+            shutil.rmtree(spec.out_dir / stage)
+            remove_stage(spec.report_path, stage)
     started = time.time()
     if spec.released and not args.only:
         _evaluate_released(spec, force=args.force)
@@ -273,10 +280,6 @@ def main(argv: Sequence[str]) -> dict:
         if action == "skip":
             logger.info("%s: already finished; skipping (--only %s reruns it)", stage, stage)
             continue
-        if action == "rerun":
-            logger.info("%s: clearing %s to rerun it", stage, spec.out_dir / stage)
-            shutil.rmtree(spec.out_dir / stage)
-            remove_stage(spec.report_path, stage)
         logger.info("=== stage %s (%s, %s) ===", stage, action, spec.recipes[stage])
         try:
             get_stage(stage)(_stage_argv(spec, stage))
