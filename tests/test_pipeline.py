@@ -1,5 +1,6 @@
 """`r1-trl pipeline`: the plan (skip, resume, rerun), a real stage skipped and resumed, and bad pipeline files."""
 
+import dataclasses
 import json
 import logging
 import os
@@ -240,3 +241,25 @@ def test_released_models_are_checked_before_any_stage(tmp_path, capsys):
     path.write_text(yaml.safe_dump(spec))
     assert main(["pipeline", str(path)]) == 2
     assert "both a released model and a stage" in capsys.readouterr().err
+
+
+def test_released_models_are_evaluated_into_the_report_for_any_seed(tmp_path, tiny_model_dir):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    common = f"report_path: {tmp_path / 'report.json'}\n"
+    eval_keys = "dataset_name: embedded:arithmetic\nnum_test_prompts: 4\neval_k: 1\neval_max_tokens: 8\n"
+    (recipes / "base.yaml").write_text(f"output_dir: {tmp_path / 'base'}\nseed: 0\n{common}{eval_keys}")
+    (recipes / "sft.yaml").write_text(f"output_dir: {tmp_path / 'sft'}\n{common}")
+    path = recipes / "pipeline.yaml"
+    spec = {"run_dir": str(tmp_path), "stages": ["sft"], "released": {"base": str(tiny_model_dir)}}
+    path.write_text(yaml.safe_dump(spec))
+    # Another seed moves the run; the released model is evaluated there, once, with the recipe's eval settings.
+    moved = tmp_path / "seed3"
+    assert main(["pipeline", str(path), "--seed", "3", "--run_dir", str(moved), "--dry-run"]) == 0
+    from r1_trl.stages import pipeline as pipeline_module
+
+    loaded = dataclasses.replace(load_pipeline(path), moved_to=moved, seed=3)
+    pipeline_module._evaluate_released(loaded, force=False)
+    entry = json.loads((moved / "report.json").read_text())["stages"]["base"]
+    assert entry["num_prompts"] == 4 and "accuracy_lenient" in entry
+    assert (moved / "base" / "eval.json").exists()

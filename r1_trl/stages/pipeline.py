@@ -219,9 +219,9 @@ def _evaluate_released(spec: PipelineSpec, force: bool) -> None:
         out = spec.out_dir / name
         out.mkdir(parents=True, exist_ok=True)
         argv = ["--model", str(model), "--config", str(spec.recipes_dir / f"{name}.yaml"), "--stage", name]
+        # No --seed: every evaluation samples with seed 0 (`eval_settings`), so a released model, the same in every
+        # pipeline seed, scores the same in each.
         argv += ["--output", str(out / "eval.json"), "--report_path", str(spec.report_path)]
-        if spec.seed is not None:
-            argv += ["--seed", str(spec.seed)]
         logger.info("=== released %s (%s): evaluate ===", name, model)
         evaluate(argv)
         record = json.loads((model / RELEASE_FILE).read_text()) if (model / RELEASE_FILE).exists() else {}
