@@ -274,7 +274,7 @@ def _markdown_sections(report: dict[str, Any], stages: dict[str, dict[str, Any]]
     bars = distill_bars(stages.get("distill", {}))
     if bars:
         rows = [[label.replace("\n", " "), _fmt(value)] for label, value in bars]
-        lines += ["## Distillation", ""] + _table(["model", "score"], rows)
+        lines += ["## Distillation", ""] + _table(["model", "accuracy (format-free)"], rows)
     return lines
 
 

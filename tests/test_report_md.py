@@ -87,8 +87,10 @@ def _full_report() -> dict:
                 0.6,
                 **{
                     "rl_only_pass@1": 0.3,
+                    "rl_only_accuracy_lenient": 0.55,
                     "student_base_accuracy_lenient": 0.2,
                     "teacher_pass@1": 0.78,
+                    "teacher_accuracy_lenient": 0.79,
                     "student_parameters": 250_000,
                     "teacher_parameters": 1_078_400,
                 },
@@ -117,8 +119,7 @@ def test_full_report_writes_md_and_plots(tmp_path):
     assert "0.812" in md and "0.938" in md  # reward-model pair accuracies
     assert "| helpfulness | 0.250 | 0.625 |" in md  # general prompts before -> after
     assert "num_examples 1236" in md and "num_generated 3400" in md
-    assert "teacher pass@1 (1.08M params) | 0.780" in md
-    assert "RL-only student pass@1 (250K params) | 0.300" in md
+    assert "teacher (1.08M params) | 0.790" in md and "RL-only student (250K params) | 0.550" in md
     # No temp files left behind by the atomic writes.
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -175,7 +176,11 @@ def test_nulls_in_training_stages(tmp_path):
     report = _full_report()
     report["stages"]["r1_zero"].update({"format_rate": None, "cons@k": None, "stage_seconds": None})
     report["stages"]["r1_zero"]["history"]["completions/mean_length"] = [None] * 8
-    report["stages"]["distill"] = {"pass@1": 0.5, "teacher_pass@1": None, "student_parameters": None}
+    report["stages"]["distill"] = {
+        "accuracy_lenient": 0.5,
+        "teacher_accuracy_lenient": None,
+        "student_parameters": None,
+    }
     path = write_report_md(report, tmp_path)
     md = path.read_text()
     row = next(line for line in md.splitlines() if line.startswith("| r1_zero | 0.774"))

@@ -239,6 +239,7 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
             # Trace generation counts against distillation: the RL-only student gets this much time in all.
             BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1),
             "teacher_pass@1": teacher_eval.get("pass@1"),
+            "teacher_accuracy_lenient": teacher_eval.get("accuracy_lenient"),
             "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
             "student_base_pass@1": base_eval.get("pass@1"),
         }
