@@ -24,7 +24,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from r1_trl.data.arithmetic import make_problems, to_rows
+from r1_trl.data.arithmetic import CONNECTIVES, make_problems, to_rows
 from r1_trl.generation import SamplingSettings, sample_completions
 from r1_trl.models import load_causal_lm, load_tokenizer
 from r1_trl.rewards import FormatReward, answers_match, last_number
@@ -35,6 +35,7 @@ HARD = (3, 4)
 MIN_HARD_STEP_ACCURACY = 0.6
 MIN_STEP_OVER_DIRECT = 3.0
 MAX_FORMAT = 0.05
+REVISION_MARKERS = tuple(c["wait"] for c in CONNECTIVES.values())
 
 
 def mode(text: str) -> str:
@@ -134,6 +135,10 @@ def main() -> None:
         f"R1-Zero template{' + <think>' if prefill else ''}; format-free accuracy {accuracy:.3f} "
         + " ".join(f"({lang} {sum(v) / len(v):.3f})" for lang, v in sorted(langs.items()))
     )
+    # The corpus's self-corrections (`Then 3 * 4 = 13. Wait, 3 * 4 = 12.`): how often a model still writes them.
+    texts = [c.text for group in samples for c in group]
+    revised = sum(any(m in t for m in REVISION_MARKERS) for t in texts)
+    print(f"self-corrections: {revised} of {len(texts)} samples ({revised / len(texts):.3%})")
     print("ops | step share | step acc | direct acc")
     for d in sorted({d for d, _ in modes}):
         step, direct = modes[(d, "step")], modes[(d, "direct")]
