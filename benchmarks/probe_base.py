@@ -1,6 +1,6 @@
 """The gate before any RL: is there a competent, rarely chosen step-by-step mode for R1-Zero to amplify?
 
-    python benchmarks/probe_base.py --model recipes/tiny-moe/released/base [--n 200] [--k 4] [--temperature 1.0]
+    python benchmarks/probe_base.py --model released/tiny-moe/base [--n 200] [--k 4] [--temperature 1.0] [--prefill]
 
 Samples held-out problems under the R1-Zero template (the prompt RL will use) and splits every answer by its mode:
 `step` when the completion writes out an equation, `direct` when it states a result with no working. Prints, by
