@@ -10,7 +10,7 @@
 #
 # Measured on one H200 (torch 2.11.0+cu130, the wheels of pyproject's pins, fp32), 2026-12-04: all four runs in 494 s;
 # training 194 s (base, plain), 191 s (base, restate), 129 s and 123 s (students); corpus building and tokenizing took
-# 160-250 s of each. The plain pair is released/tiny-moe/ (the card says how it compared).
+# 160-250 s of each. The plain pair is released/tiny-moe/ (recipes/tiny-moe/README.md compares the two).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR=${1:?usage: gpu_base.sh OUT_DIR [--field value ...]}
