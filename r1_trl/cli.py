@@ -45,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)  # noqa: T201
         return 0 if argv else 2
     stage, rest = argv[0], argv[1:]
+    if rest and rest[0] in ("-h", "--help") and stage in STAGES and STAGES[stage].groups:
+        from .stages.recipe import stage_help
+
+        print(stage_help(stage))  # noqa: T201
+        return 0
     _setup_logging()
     try:
         if "--dry-run" in rest and stage != "pipeline":

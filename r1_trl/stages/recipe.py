@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from trl import TrlParser
 
-__all__ = ["Recipe", "parse_any_recipe", "parse_stage", "read_yaml_mapping", "stage_fields"]
+__all__ = ["Recipe", "parse_any_recipe", "parse_stage", "read_yaml_mapping", "stage_fields", "stage_help"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,19 @@ def _check_keys(stage: str, keys: Sequence[str], known: set[str], source: str) -
 
 def _cli_keys(argv: Sequence[str]) -> list[str]:
     return [a[2:].split("=", 1)[0] for a in argv if a.startswith("--") and a != "--config"]
+
+
+def stage_help(stage: str) -> str:
+    """`r1-trl STAGE --help`: the stage's recipe groups in parse order, each field with its help text, as TRL's
+    scripts print their parsers' help (`TrlParser` over exactly the stage's dataclasses)."""
+    from trl import TrlParser
+
+    from . import STAGES
+
+    types = _group_types(stage)
+    parser = TrlParser(list(types), prog=f"r1-trl {stage} --config RECIPE.yaml")
+    parser.description = STAGES[stage].help + " | groups: " + ", ".join(t.__name__ for t in types)
+    return parser.format_help()
 
 
 def parse_stage(stage: str, argv: Sequence[str]) -> Recipe:
