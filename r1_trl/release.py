@@ -81,7 +81,13 @@ def _card(name: str, info: dict[str, Any], record: dict[str, Any]) -> str:
         f"The released `{info['stage']}` of r1-trl's embedded pipeline: a `{values['model_preset']}` "
         f"({info['model_type']}, {info['num_parameters']:,} parameters, {info['num_active_parameters']:,} active per "
         "token) pre-trained from scratch on the synthetic bilingual arithmetic corpus. It is to the demo what "
-        "DeepSeek-V3-Base is to R1: every stage of `make demo` starts from it, and nothing in the demo pre-trains.",
+        "DeepSeek-V3-Base is to R1: "
+        + (
+            "the distillation stages (distill, distill_rl_only) start from it"
+            if info["stage"] == "student_base"
+            else "the demo's stages start from it"
+        )
+        + ", and nothing in `make demo` pre-trains.",
         "",
         f"- recipe: `{info['recipe']}`, seed {values['seed']}",
         f"- tokens: {info['train_tokens']:,} ({values['max_steps']} steps x {values['per_device_train_batch_size']} "
