@@ -61,6 +61,10 @@ def load_tokenizer(
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:
         raise _hub_error(name, err) from err
+    # Load-time state that transformers keeps in init_kwargs and would save with the tokenizer: a stage's output (or a
+    # student built on a teacher's tokenizer) would then differ from its source in these flags alone.
+    for key in ("is_local", "local_files_only"):
+        tokenizer.init_kwargs.pop(key, None)
     if chat_template:
         tokenizer.chat_template = chat_template
     return tokenizer

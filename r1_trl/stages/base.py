@@ -47,10 +47,6 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
     logger.info("corpus: %d documents", len(docs))
     if base_args.tokenizer_name_or_path:
         tokenizer = load_tokenizer(base_args.tokenizer_name_or_path)
-        # Load-time flags that transformers would save beside the vocabulary; reloaded, they add an `<|endoftext|>`
-        # unknown token the teacher does not have, and the two tokenizers would no longer be one.
-        for key in ("is_local", "local_files_only"):
-            tokenizer.init_kwargs.pop(key, None)
     else:
         # The template's own text is in the tokenizer's training data so prompts tokenize compactly, although the
         # corpus never shows the template whole.
