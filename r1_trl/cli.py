@@ -39,6 +39,23 @@ def _setup_logging() -> None:
     )
 
 
+def _close_process_group() -> None:
+    """Wait for every rank, then tear the process group down before the interpreter exits.
+
+    A rank that exits while its gloo/DeepSpeed communicator threads are still alive can abort at shutdown
+    ("terminate called without an active exception"); torchrun then SIGTERMs the other ranks and fails a run whose
+    work was all saved. Only a finished stage gets here: after an error the other ranks may never reach a barrier.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        from accelerate import PartialState
+
+        state = PartialState()
+        state.wait_for_everyone()
+        state.destroy_process_group()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -59,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dry_run(stage, [a for a in rest if a != "--dry-run"])
         else:
             get_stage(stage)(rest)
+            _close_process_group()
     except (ValueError, FileNotFoundError) as err:
         if os.environ.get("R1_TRL_DEBUG"):
             raise
