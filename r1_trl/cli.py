@@ -7,7 +7,17 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .stages import STAGES, get_stage
+
+def _drop_kernel_hint(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Failed to load CPU gemm_4bit_forward")
+
+
+# transformers imports peft, and peft imports bitsandbytes whenever it is installed, so every command, quantizing or
+# not, would open with bitsandbytes' hint about an optional CPU kernel package. A recipe that does quantize still
+# runs: bitsandbytes falls back to its own CPU code. Installed before the stages import transformers.
+logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(_drop_kernel_hint)
+
+from .stages import STAGES, get_stage  # noqa: E402
 
 __all__ = ["main"]
 

@@ -1,6 +1,9 @@
 """`r1-trl --help` lists the stages; `r1-trl STAGE --help` prints that stage's recipe groups and fields."""
 
 import dataclasses
+import importlib.util
+import subprocess
+import sys
 
 import pytest
 
@@ -33,3 +36,14 @@ def test_stage_help_shows_its_groups_and_fields_with_help(stage, capsys):
     other = {f.name for name in STAGES for g in STAGES[name].groups for f in dataclasses.fields(getattr(configs, g))}
     own = {f.name for g in STAGES[stage].groups for f in dataclasses.fields(getattr(configs, g))}
     assert not any(f"--{name} " in out for name in sorted(other - own))
+
+
+def test_a_command_that_does_not_quantize_prints_no_bitsandbytes_hint():
+    # Without bitsandbytes installed the hint could not appear, and the test would show nothing.
+    assert importlib.util.find_spec("bitsandbytes") is not None
+    # transformers -> peft -> bitsandbytes runs at import: a fresh interpreter, as a user's command starts.
+    proc = subprocess.run(
+        [sys.executable, "-m", "r1_trl", "sft", "--help"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "gemm_4bit" not in proc.stderr and "kernels-community" not in proc.stderr, proc.stderr[-2000:]
