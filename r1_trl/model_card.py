@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import ModelCard, ModelCardData
-from huggingface_hub.errors import HFValidationError
-from huggingface_hub.utils import validate_repo_id
 
+from .files import is_hub_id
 from .report import EVAL_METRICS
 
-__all__ = ["GRPO_KEYS", "is_hub_id", "model_card"]
+__all__ = ["GRPO_KEYS", "model_card"]
 
 # The GRPO values a reader needs to compare a run with the paper's (β, G, clip, temperature, lr, loss, lengths).
 GRPO_KEYS = (
@@ -31,18 +29,6 @@ GRPO_KEYS = (
     "sync_ref_model",
     "ref_model_sync_steps",
 )
-
-
-def is_hub_id(name: str | None) -> bool:
-    """Whether `name` names a Hub repo: spelled as one (`name` or `org/name`) and not a path that exists here, which
-    `from_pretrained` would load instead of the Hub's repo."""
-    if not name or os.path.exists(os.path.expanduser(name)):
-        return False
-    try:
-        validate_repo_id(name)
-    except HFValidationError:
-        return False
-    return True
 
 
 def _rewards(trainer: Any, training_args: Any) -> list[tuple[str, float]]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import is_data_file, load_data
+
 __all__ = [
     "ANSWER_TYPES",
     "BENCHMARKS",
@@ -34,7 +36,6 @@ MC_INSTRUCTION = (
 )
 ANSWER_TYPES = ("math", "multiple_choice")
 LETTERS = "ABCDEFGHIJ"
-_LOCAL_BUILDERS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def benchmark_from_dataset(
     k: int = 4,
 ) -> Benchmark:
     """Any dataset (Hub id or local file) with a question and an answer column, scored as `answer_type`."""
-    name = Path(dataset).stem if _is_local(dataset) else dataset.replace("/", "--")
+    name = Path(dataset).stem if is_data_file(dataset) else dataset.replace("/", "--")
     return Benchmark(name, dataset, split, question, answer, answer_type=answer_type, config=config, k=k)
 
 
@@ -119,25 +120,13 @@ class Problem:
     options: tuple[str, ...] = ()
 
 
-def _is_local(dataset: str) -> bool:
-    return Path(dataset).suffix in _LOCAL_BUILDERS
-
-
 def _load_rows(bench: Benchmark, path: str | None) -> Any:
-    from datasets import load_dataset
-
     source = path or bench.dataset
+    split = "train" if is_data_file(source) else bench.split
     try:
-        if _is_local(source):
-            if not Path(source).is_file():
-                raise FileNotFoundError(f"no such file: {source}")
-            return load_dataset(_LOCAL_BUILDERS[Path(source).suffix], data_files=source, split="train")
-        return load_dataset(source, bench.config, split=bench.split)
-    except FileNotFoundError as err:
-        raise ValueError(f"benchmark {bench.name}: {err}") from None
-    except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(f"benchmark {bench.name}: cannot load {source!r} split {bench.split!r}: {first}") from err
+        return load_data(source, f"{source!r} split {split!r}", split=split, config=bench.config)
+    except ValueError as err:
+        raise ValueError(f"benchmark {bench.name}: {err}") from err.__cause__
 
 
 def _shuffled(bench: Benchmark, row: dict, index: int, seed: int) -> tuple[tuple[str, ...], str]:

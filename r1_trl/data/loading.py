@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import random
 
-from datasets import Dataset, load_dataset
+from datasets import Dataset
 
 from ..configs import EMBEDDED_DATASET, TaskArguments
+from ..files import load_data
 from .arithmetic import make_problems, to_rows
 
 __all__ = ["REQUIRED_COLUMNS", "load_general_prompts", "load_prompts"]
@@ -77,12 +78,8 @@ def load_prompts(args: TaskArguments, split: str, required: tuple[str, ...] = RE
         ds = _embedded(args, split)
     else:
         name = args.dataset_train_split if split == "train" else args.dataset_test_split
-        try:
-            ds = load_dataset(args.dataset_name, args.dataset_config, split=name)
-        except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            raise ValueError(f"cannot load dataset {args.dataset_name!r} split {name!r}: {first}") from err
-        ds = _rename_columns(ds, args)
+        what = f"dataset {args.dataset_name!r} split {name!r}"
+        ds = _rename_columns(load_data(args.dataset_name, what, split=name, config=args.dataset_config), args)
     missing = [c for c in required if c not in ds.column_names]
     if missing:
         raise ValueError(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import random
-from pathlib import Path
 from typing import Any
+
+from ..files import load_data
 
 __all__ = ["SELF_COGNITION", "load_non_reasoning", "mix_non_reasoning", "non_reasoning_count", "synthetic_pool"]
 
@@ -117,16 +118,7 @@ def load_non_reasoning(spec: str | None) -> list[dict[str, Any]]:
     folder) given to `datasets.load_dataset`, which must have a `messages` column ending in an assistant turn."""
     if spec is None:
         return synthetic_pool()
-    from datasets import load_dataset
-
-    try:
-        if Path(spec).is_file() and spec.endswith((".json", ".jsonl")):
-            ds = load_dataset("json", data_files=spec, split="train")
-        else:
-            ds = load_dataset(spec, split="train")
-    except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(f"cannot load non_reasoning_dataset {spec!r}: {first}") from err
+    ds = load_data(spec, f"non_reasoning_dataset {spec!r}")
     if "messages" not in ds.column_names:
         raise ValueError(f"non_reasoning_dataset {spec!r} has no 'messages' column; its columns are {ds.column_names}")
     rows = []

@@ -7,6 +7,7 @@ from .loading import (
     load_sequence_classifier,
     load_tokenizer,
     load_trainable,
+    model_load_error,
     resolve_model_path,
 )
 from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
@@ -31,6 +32,7 @@ __all__ = [
     "load_tokenizer",
     "load_trainable",
     "lora_config",
+    "model_load_error",
     "quantization_kwargs",
     "resolve_model_path",
     "save_lora",

@@ -13,6 +13,8 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from ..files import first_line, is_hub_id
+
 __all__ = [
     "ADAPTER_DIR",
     "load_causal_lm",
@@ -20,6 +22,7 @@ __all__ = [
     "load_sequence_classifier",
     "load_tokenizer",
     "load_trainable",
+    "model_load_error",
     "resolve_model_path",
 ]
 
@@ -29,11 +32,6 @@ logger = logging.getLogger(__name__)
 ADAPTER_DIR = "adapter"
 
 
-def _looks_local(name: str) -> bool:
-    # Hub ids are `name` or `org/name`; anything else can only be a path.
-    return name.startswith((".", "/", "~")) or name.count("/") > 1
-
-
 def resolve_model_path(name: str | None) -> str:
     """Fail fast on a missing local path; Hub ids (`org/name`) pass through to `from_pretrained`."""
     if not name:
@@ -41,14 +39,18 @@ def resolve_model_path(name: str | None) -> str:
     path = os.path.expanduser(name)
     if os.path.isdir(path):
         return path
-    if _looks_local(name) or os.path.exists(path):
+    if not is_hub_id(name):
         raise ValueError(f"model path {name!r} does not exist (or is not a directory)")
     return name
 
 
-def _hub_error(name: str, err: Exception) -> ValueError:
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return ValueError(f"cannot load {name!r}: not a local directory, and the Hub could not serve it ({first})")
+def model_load_error(name: str, err: Exception, what: str = "") -> ValueError:
+    """One line for a model or tokenizer `from_pretrained` could not load: a Hub id the Hub could not serve, or a
+    local folder's own problem (`what` names the thing, such as "reward model", when the path alone would not)."""
+    label, reason = f"{what} {name!r}" if what else repr(name), first_line(err)
+    if is_hub_id(name):
+        return ValueError(f"cannot load {label}: not a local directory, and the Hub could not serve it ({reason})")
+    return ValueError(f"cannot load {label} ({reason})")
 
 
 def load_tokenizer(
@@ -60,7 +62,7 @@ def load_tokenizer(
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:
-        raise _hub_error(name, err) from err
+        raise model_load_error(name, err) from err
     # Load-time state that transformers keeps in init_kwargs and would save with the tokenizer: a stage's output (or a
     # student built on a teacher's tokenizer) would then differ from its source in these flags alone.
     for key in ("is_local", "local_files_only"):
@@ -80,7 +82,7 @@ def _load(auto_class: Any, name: str, trust_remote_code: bool, **kwargs: Any):
     try:
         return auto_class.from_pretrained(path, trust_remote_code=trust_remote_code, **kwargs)
     except OSError as err:
-        raise _hub_error(name, err) from err
+        raise model_load_error(name, err) from err
 
 
 def load_causal_lm(name: str, trust_remote_code: bool = False, **kwargs: Any):

@@ -8,10 +8,9 @@ nothing harmful can hide in the reasoning. `scope="summary"` and `scope="full"` 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, ClassVar
 
-from ..models.loading import _hub_error, _looks_local, resolve_model_path
+from ..models.loading import model_load_error, resolve_model_path
 from ..templates import TAG_FORMAT, ResponseFormat
 from ._text import _content_text, completion_text
 from .base import Reward
@@ -157,11 +156,7 @@ class RewardModelReward(Reward):
         )
 
     def _load_error(self, err: Exception) -> ValueError:
-        if os.path.isdir(self._path) or _looks_local(self.model_name_or_path):
-            text = str(err).strip()
-            first = text.splitlines()[0] if text else type(err).__name__
-            return ValueError(f"cannot load reward model from {self.model_name_or_path!r} ({first})")
-        return _hub_error(self.model_name_or_path, err)
+        return model_load_error(self.model_name_or_path, err, what="reward model")
 
     def _device(self) -> Any:
         import torch

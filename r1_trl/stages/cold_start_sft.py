@@ -12,9 +12,8 @@ import logging
 import time
 from collections.abc import Sequence
 
-from datasets import load_dataset
-
 from ..configs import EMBEDDED_DATASET, R1ModelConfig, R1SFTConfig
+from ..files import is_data_file, load_data
 from ..models import load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
@@ -27,15 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_sft_data(path: str, split: str, config: str | None = None):
-    try:
-        ds = (
-            load_dataset(path, config, split=split)
-            if not path.endswith(".jsonl")
-            else load_dataset("json", data_files=path, split="train")
-        )
-    except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(f"cannot load SFT dataset {path!r}: {first}") from err
+    ds = load_data(path, f"SFT dataset {path!r}", split="train" if is_data_file(path) else split, config=config)
     if "messages" not in ds.column_names:
         raise ValueError(f"SFT dataset {path!r} has no 'messages' column; its columns are {ds.column_names}")
     # Provenance columns stay in the dataset on disk; the trainer only needs the conversations.

@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 from trl import TrlParser
 
+from ..files import first_line
+
 __all__ = ["Recipe", "parse_any_recipe", "parse_stage", "read_yaml_mapping", "stage_fields", "stage_help"]
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def read_yaml_mapping(path: str | os.PathLike, what: str = "recipe") -> dict[str
     except FileNotFoundError:
         raise ValueError(f"{what} {str(path)!r} does not exist") from None
     except yaml.YAMLError as err:
-        raise ValueError(f"{what} {str(path)!r} is not valid YAML: {str(err).splitlines()[0]}") from None
+        raise ValueError(f"{what} {str(path)!r} is not valid YAML: {first_line(err)}") from None
     if not isinstance(config, dict):
         raise ValueError(f"{what} {str(path)!r} must be a YAML mapping of field: value")
     return config

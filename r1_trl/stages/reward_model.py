@@ -28,22 +28,22 @@ from typing import Any
 import torch
 from accelerate import PartialState
 from accelerate.utils import is_peft_model
-from datasets import Dataset, load_dataset
+from datasets import Dataset
 from trl import ModelConfig, RewardTrainer
 
 from ..configs import R1ModelConfig, R1RewardConfig, RewardModelArguments
 from ..data.preferences import preference_pairs
-from ..files import write_json
+from ..files import load_data, write_json
 from ..models import (
     ADAPTER_DIR,
     build_reward_model,
     load_tokenizer,
     lora_config,
+    model_load_error,
     quantization_kwargs,
     resolve_model_path,
     save_lora,
 )
-from ..models.loading import _hub_error
 from ..report import update_report
 from ..rewards.reward_model import KIND_SCOPES, RewardModelReward
 from ..templates import get_template
@@ -101,14 +101,7 @@ def _conversations(row: dict[str, Any], i: int, name: str) -> dict[str, Any]:
 
 def _load_dataset(kind: str, spec: str, rm_args: RewardModelArguments, seed: int) -> tuple[list, list]:
     name = f"{kind}_dataset {spec!r}"
-    try:
-        if Path(spec).is_file() and spec.endswith((".json", ".jsonl")):
-            splits = load_dataset("json", data_files=spec)
-        else:
-            splits = load_dataset(spec)
-    except Exception as err:  # datasets raises many types for "not found" and "offline"; all mean the same here
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ValueError(f"cannot load {name}: {first}") from err
+    splits = load_data(spec, name, split=None)
     if rm_args.dataset_train_split not in splits:
         raise ValueError(f"{name} has no {rm_args.dataset_train_split!r} split; its splits are {list(splits)}")
     train = splits[rm_args.dataset_train_split]
@@ -281,7 +274,7 @@ def _train_one(
             model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config
         )
     except OSError as err:  # a Hub id that cannot be served
-        raise _hub_error(model_name or "", err) from err
+        raise model_load_error(model_name or "", err) from err
     num_train = len(trainer.train_dataset)
     if num_train < len(train):
         logger.warning(

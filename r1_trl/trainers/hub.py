@@ -10,6 +10,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from ..files import first_line
+
 __all__ = [
     "CheckpointRevisionCallback",
     "HubRepoMixin",
@@ -32,10 +34,9 @@ def push_or_explain(push: Callable[[], Any], what: str, repo_id: str | None, kep
     try:
         return push()
     except Exception as err:  # offline mode, no token, no network, a missing repo: all mean "push again later"
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ValueError(
-            f"pushing {what} to the Hub ({repo_id or 'no hub id'}) failed: {first}; nothing is lost, it is saved "
-            f"in {kept} (push it again once the Hub is reachable)"
+            f"pushing {what} to the Hub ({repo_id or 'no hub id'}) failed: {first_line(err)}; nothing is lost, it is "
+            f"saved in {kept} (push it again once the Hub is reachable)"
         ) from err
 
 
@@ -58,10 +59,10 @@ class HubRepoMixin:
         try:
             super().init_hf_repo(token, private)
         except Exception as err:  # offline mode, no token, no network: one answer for all of them
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise ValueError(
                 f"push_to_hub: cannot create the Hub repo {self.args.hub_model_id or self.args.output_dir!r} "
-                f"({first}); make the Hub reachable, or set push_to_hub: false and push the saved model later"
+                f"({first_line(err)}); make the Hub reachable, or set push_to_hub: false and push the saved model "
+                "later"
             ) from err
 
 
@@ -96,8 +97,9 @@ class CheckpointRevisionCallback(TrainerCallback):
             )
             logger.info("pushed %s to %s@%s", folder, self.repo_id, branch)
         except Exception as err:  # the checkpoint is safe on disk; a Hub outage must not stop training
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            logger.warning("could not push %s to %s@%s (%s); it stays on disk", folder, self.repo_id, branch, first)
+            logger.warning(
+                "could not push %s to %s@%s (%s); it stays on disk", folder, self.repo_id, branch, first_line(err)
+            )
 
 
 def hub_callbacks(script_args: Any, training_args: Any) -> list[TrainerCallback]:
