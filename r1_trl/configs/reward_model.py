@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from trl import RewardConfig
 
-from ..templates import get_template
 from .training import _join_cpu_ranks
 
 __all__ = ["R1RewardConfig", "REWARD_MODEL_KINDS", "RewardModelArguments"]
@@ -98,7 +97,6 @@ class RewardModelArguments:
             raise ValueError(
                 f"torch_threads must be at least 1 (or None for torch's default), got {self.torch_threads}"
             )
-        get_template(self.template)  # an unknown name is its one-line ValueError
 
 
 @dataclass

@@ -204,10 +204,6 @@ class RewardArguments:
             raise ValueError(
                 f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"
             )
-        from ..rewards.reward_model import SCOPES
-
-        if self.reward_model_scope not in SCOPES:
-            raise ValueError(f"reward_model_scope must be one of {', '.join(SCOPES)}, got {self.reward_model_scope!r}")
         for name in ("reward_tasks", "reward_start_steps"):
             values = getattr(self, name)
             if values is not None and len(values) != len(self.reward_funcs):
@@ -283,11 +279,6 @@ class EvalArguments:
     )
 
     def __post_init__(self):
-        from ..bench.registry import BENCHMARKS
-
-        unknown = [b for b in self.eval_benchmarks or [] if b not in BENCHMARKS]
-        if unknown:
-            raise ValueError(f"eval_benchmarks: unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}")
         for name in ("eval_benchmark_k", "eval_benchmark_max_tokens", "eval_benchmark_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -10,8 +10,9 @@ from .loading import (
     model_load_error,
     resolve_model_path,
 )
-from .lora import check_lora_args, lora_config, quantization_kwargs, save_lora
+from .lora import lora_config, save_lora
 from .params import active_parameters
+from .quantization import check_lora_args, quantization_kwargs
 from .tiny import PRESETS, build_config, build_model, build_reward_model
 from .tokenizer import REASONING_TAGS, SPECIAL_TOKENS, build_tokenizer
 

@@ -14,6 +14,7 @@ from transformers import (
 )
 
 from ..files import first_line, is_hub_id
+from .quantization import quantization_kwargs
 
 __all__ = [
     "ADAPTER_DIR",
@@ -107,8 +108,6 @@ def load_trainable(model_args: Any, training_args: Any) -> tuple[Any, PreTrained
     """The model a training stage starts from and its tokenizer, loaded the one way every stage loads them: the
     recipe's revision (for both), dtype, attention implementation, 4/8-bit quantization for QLoRA,
     trust_remote_code (off unless the recipe turns it on) and inline chat template."""
-    from .lora import quantization_kwargs
-
     remote = bool(getattr(training_args, "trust_remote_code", False))
     name, revision = model_args.model_name_or_path, model_args.model_revision
     tokenizer = load_tokenizer(

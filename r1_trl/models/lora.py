@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .loading import ADAPTER_DIR, load_causal_lm, load_sequence_classifier
+from .quantization import check_lora_args
 
-__all__ = ["ADAPTER_DIR", "check_lora_args", "lora_config", "merge_adapter", "quantization_kwargs", "save_lora"]
+__all__ = ["ADAPTER_DIR", "lora_config", "merge_adapter", "save_lora"]
 
 if TYPE_CHECKING:
     from trl import ModelConfig
@@ -41,43 +42,12 @@ logger = logging.getLogger(__name__)
 _ROOT_ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin")
 
 
-def check_lora_args(model_args: ModelConfig) -> None:
-    """One-line errors for the switch combinations that cannot train."""
-    if model_args.load_in_4bit and model_args.load_in_8bit:
-        raise ValueError("load_in_4bit and load_in_8bit are both set; choose one")
-    if (model_args.load_in_4bit or model_args.load_in_8bit) and not model_args.use_peft:
-        bits = 4 if model_args.load_in_4bit else 8
-        raise ValueError(
-            f"load_in_{bits}bit needs use_peft: true: a quantized model trains only through LoRA adapters (QLoRA)"
-        )
-
-
 def lora_config(model_args: ModelConfig) -> Any:
     """The `peft_config` to give the trainer: a `LoraConfig`, or None without `use_peft`."""
     from trl import get_peft_config
 
     check_lora_args(model_args)
     return get_peft_config(model_args)
-
-
-def quantization_kwargs(model_args: ModelConfig, training_args: Any) -> dict[str, Any]:
-    """`from_pretrained` keyword arguments that load the base in 4 or 8 bits on the process's own device
-    (`training_args.device`, what TRL's former `get_kbit_device_map` gave); {} without `load_in_4bit`/`load_in_8bit`.
-
-    The 4-bit compute dtype is the recipe's `dtype`; `auto` or unset computes in float32.
-    """
-    from trl import get_quantization_config
-
-    check_lora_args(model_args)
-    if not (model_args.load_in_4bit or model_args.load_in_8bit):
-        return {}
-    dtype = model_args.dtype
-    try:
-        model_args.dtype = None if dtype in (None, "auto") else dtype
-        config = get_quantization_config(model_args)
-    finally:
-        model_args.dtype = dtype
-    return {"quantization_config": config, "device_map": {"": str(training_args.device)}}
 
 
 def merge_adapter(model: Any, adapter_dir: str | Path, trust_remote_code: bool = False) -> Any | None:

@@ -8,6 +8,7 @@ a dry-run refuses whatever the run would.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import importlib
@@ -174,6 +175,7 @@ def _parse(
     cli = set(_cli_keys(argv))
     _check_keys(stage, sorted(cli), known, "the command line")
     explicit = set(cli)
+    config: dict[str, Any] | None = None
     if "--config" in argv:
         i = argv.index("--config")
         if i + 1 >= len(argv):
@@ -184,18 +186,49 @@ def _parse(
         if keep is not None:
             config = {k: v for k, v in config.items() if k in keep}
         explicit |= set(config)
+    _check_names({**(config or {}), **_cli_names(argv)})
+    if config is None:
+        parsed = TrlParser(list(types)).parse_args_and_config(argv)
+    else:
         # TRL's parser reads a file: hand it the translated recipe.
         fd, tmp = tempfile.mkstemp(suffix=".yaml")
         with os.fdopen(fd, "w") as f:
             yaml.safe_dump(config, f, allow_unicode=True)
-        argv[i + 1] = tmp
+        argv[argv.index("--config") + 1] = tmp
         try:
             parsed = TrlParser(list(types)).parse_args_and_config(argv)
         finally:
             os.unlink(tmp)
-    else:
-        parsed = TrlParser(list(types)).parse_args_and_config(argv)
     return Recipe(stage, parsed, explicit, cli)
+
+
+def _check_names(values: dict[str, Any]) -> None:
+    """The names a recipe picks from registries that live outside `configs/` (templates, reward-model scopes,
+    benchmarks), checked before the groups are built, so that `configs/` imports none of those packages and a
+    misspelt name is the error a user sees, not a check that fails later on a default."""
+    from ..bench.registry import BENCHMARKS
+    from ..rewards.reward_model import SCOPES
+    from ..templates import get_template
+
+    if values.get("template") is not None:
+        get_template(values["template"])  # an unknown name is its one-line ValueError
+    scope = values.get("reward_model_scope")
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"reward_model_scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+    benchmarks = values.get("eval_benchmarks") or []
+    unknown = [b for b in ([benchmarks] if isinstance(benchmarks, str) else benchmarks) if b not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"eval_benchmarks: unknown benchmark(s) {unknown}; known: {', '.join(BENCHMARKS)}")
+
+
+def _cli_names(argv: Sequence[str]) -> dict[str, Any]:
+    """The registry-named fields as the command line gives them (it overrides the file)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for name in ("template", "reward_model_scope"):
+        parser.add_argument(f"--{name}")
+    parser.add_argument("--eval_benchmarks", nargs="*")
+    known, _ = parser.parse_known_args(list(argv))
+    return {k: v for k, v in vars(known).items() if v is not None}
 
 
 def _stage_check(run: str) -> Callable[..., None] | None:
