@@ -49,7 +49,7 @@ demo: $(STAMP)
 	$(BIN)/r1-trl pipeline recipes/tiny-moe/pipeline.yaml
 
 # Rebuild the released bases (released/tiny-moe/) from their recipes: pre-train, pass the gate, release. Long
-# (README: about 1.5 h on 2 CPU cores); each run resumes from its last checkpoint when restarted.
+# (docs/install.md: about 1.5 h on 2 CPU cores, an estimate); each run resumes from its last checkpoint when restarted.
 RELEASED := released/tiny-moe
 base: $(STAMP)
 	$(BIN)/r1-trl base --config recipes/tiny-moe/base.yaml
@@ -66,7 +66,7 @@ base: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# vLLM and DeepSpeed themselves, on CPU ranks: the paths GPU users take (README, "Scaling up").
+# vLLM and DeepSpeed themselves, on CPU ranks: the paths GPU users take (docs/scaling-up.md).
 test-engines: $(ENGINES_STAMP)
 	$(ENGINES_BIN)/python -m pytest -q -m engines tests/engines
 

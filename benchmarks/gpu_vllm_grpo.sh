@@ -4,7 +4,7 @@
 #   bash benchmarks/gpu_vllm_grpo.sh                                   # Qwen/Qwen2.5-0.5B-Instruct, 10 steps
 #   MODEL=Qwen/Qwen2.5-1.5B-Instruct MAX_STEPS=20 bash benchmarks/gpu_vllm_grpo.sh
 #
-# Needs the GPU environment (pip install -e ".[vllm]", see the README's install notes) and the model on the Hub or
+# Needs the GPU environment (pip install -e ".[vllm]", see docs/install.md) and the model on the Hub or
 # in the HF cache. Without a GPU it says so in one line and exits 0, so it can sit in any check list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
