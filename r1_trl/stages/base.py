@@ -54,7 +54,7 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         # Saved now, not only with the model: a student base pre-trained beside this one needs it from the start.
         tokenizer.save_pretrained(training_args.output_dir)
     model = build_model(base_args.model_preset, tokenizer, seed=training_args.seed)
-    logger.info("%s: %.2fM parameters", base_args.model_preset, sum(p.numel() for p in model.parameters()) / 1e6)
+    logger.info("%s: %.2fM parameters", base_args.model_preset, model.num_parameters() / 1e6)
     trainer = R1SFTTrainer(
         model=model,
         args=training_args,
@@ -76,7 +76,7 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         script_args.report_path,
         started,
         extra={
-            "num_parameters": sum(p.numel() for p in model.parameters()),
+            "num_parameters": model.num_parameters(),
             # An MoE token uses k of n routed experts; a student is "smaller" by this count, not the total.
             "num_active_parameters": active_parameters(model),
             "model_type": model.config.model_type,

@@ -58,14 +58,13 @@ def count_parameters(name_or_path: str, trust_remote_code: bool = False) -> int:
         model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code)
     # Empty weights come untied; tied, the count matches what the saved model holds.
     model.tie_weights()
-    return sum(p.numel() for p in model.parameters())
+    return model.num_parameters()
 
 
 def check_student(student: Any, teacher_parameters: int | None, da: DistillArguments) -> dict[str, Any]:
     """Refuse a student that is not dense or too large; return the sizes for the report."""
-    # A 4-bit model packs two weights in a byte; `num_parameters` counts them unpacked.
-    quantized = getattr(student, "is_loaded_in_4bit", False) and hasattr(student, "num_parameters")
-    student_parameters = student.num_parameters() if quantized else sum(p.numel() for p in student.parameters())
+    # transformers' count: shared (tied) weights once, and a 4-bit model's packed weights unpacked.
+    student_parameters = student.num_parameters()
     if da.require_dense_student and not is_dense(student.config):
         raise ValueError(
             f"distill: the student ({type(student).__name__}) is a mixture of experts; the paper distills into dense "
