@@ -20,7 +20,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 from r1_trl.configs import R1ScriptArguments  # noqa: E402
 from r1_trl.data import load_prompts  # noqa: E402
-from r1_trl.eval import evaluate  # noqa: E402
+from r1_trl.evaluation.heldout import evaluate  # noqa: E402
 from r1_trl.generation import SamplingSettings, VllmEngine, sample_completions  # noqa: E402
 from r1_trl.models import load_for_generation, load_tokenizer  # noqa: E402
 from r1_trl.templates import get_template  # noqa: E402

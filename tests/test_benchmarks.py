@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from r1_trl.bench import (
+from r1_trl.cli import main as cli_main
+from r1_trl.evaluation import (
     BENCHMARKS,
     BenchmarkSettings,
     extract_choice,
@@ -19,10 +20,9 @@ from r1_trl.bench import (
     majority,
     run_benchmark,
 )
-from r1_trl.bench.cli import compare
-from r1_trl.bench.cli import main as bench_main
-from r1_trl.bench.scoring import score_samples
-from r1_trl.cli import main as cli_main
+from r1_trl.evaluation.bench_cli import compare
+from r1_trl.evaluation.bench_cli import main as bench_main
+from r1_trl.evaluation.scoring import score_samples
 from r1_trl.generation import Completion, VllmEngine
 from r1_trl.stages.recipe import parse_stage
 

@@ -7,7 +7,7 @@ from transformers import AutoModelForCausalLM
 
 from r1_trl.cli import main
 from r1_trl.configs import R1ScriptArguments
-from r1_trl.stages.common import make_evaluator
+from r1_trl.evaluation.evaluator import make_evaluator
 
 EVAL = {"num_test_prompts": 6, "eval_k": 2, "eval_max_tokens": 8, "eval_temperature": 0.0}
 

@@ -1,4 +1,4 @@
-from r1_trl.eval import summarize
+from r1_trl.evaluation.heldout import summarize
 
 
 def _scored(lenient: list[bool], lengths: list[int]) -> dict:

@@ -10,10 +10,10 @@ ROOT = Path(__file__).resolve().parents[1] / "r1_trl"
 # Lowest first. The same list, with what each layer is for, is in docs/code-map.md.
 LAYERS = [
     {"files", "templates", "vllm_platform", "configs"},
-    {"generation", "models", "report", "report_plots", "report_md", "model_card"},
+    {"generation", "models", "report"},
     {"rewards"},
-    {"data", "eval", "eval_general"},
-    {"bench", "trainers"},
+    {"data"},
+    {"evaluation", "trainers"},
     {"stages", "release"},
     {"cli", "__main__"},
 ]

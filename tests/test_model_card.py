@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from huggingface_hub import ModelCard
 
-from r1_trl.model_card import is_hub_id, model_card
+from r1_trl.report.model_card import is_hub_id, model_card
 
 
 def _trainer(base: str, output_dir: str = "runs/x/r1_zero", **args: object) -> SimpleNamespace:

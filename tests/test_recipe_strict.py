@@ -158,7 +158,7 @@ def test_the_stage_table_is_flat_and_names_the_comparison_switch():
 
 
 def test_the_system_prompt_reaches_every_prompt(tmp_path, tiny_model_dir):
-    from r1_trl.stages.common import template_of
+    from r1_trl.evaluation.evaluator import template_of
 
     recipe = parse_stage("r1_zero", ["--config", _write(tmp_path, OPEN_R1_GRPO.format(model=tiny_model_dir, out="o"))])
     turns = template_of(recipe).as_conversation("2 + 3 * 4")

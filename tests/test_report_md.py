@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from r1_trl import report_plots
 from r1_trl.report import format_table
-from r1_trl.report_md import STARTS_FROM, write_report_md
+from r1_trl.report import plots as report_plots
+from r1_trl.report.markdown import STARTS_FROM, write_report_md
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PLOTS = ("rl_curves.png", "stages.png", "distill.png")

@@ -195,7 +195,7 @@ def test_format_lenient_is_gone_with_a_hint():
 def test_eval_format_rate_is_the_registry_reward(monkeypatch):
     from datasets import Dataset
 
-    from r1_trl import eval as r1_eval
+    from r1_trl.evaluation import heldout as r1_eval
     from r1_trl.generation import Completion, SamplingSettings
     from r1_trl.templates import get_template
 

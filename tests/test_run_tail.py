@@ -14,17 +14,14 @@ import torch
 from huggingface_hub import ModelCard
 
 from r1_trl.cli import main
+from r1_trl.report.curves import CURVE_KEYS, clip_ratio_summary, training_curve, training_history
 from r1_trl.trainers import run
 from r1_trl.trainers.run import (
     ADHOC_EVAL_FILE,
-    CURVE_KEYS,
     STAGE_FILE,
     adhoc_eval_path,
-    clip_ratio_summary,
     finish_stage,
     train_resumable,
-    training_curve,
-    training_history,
     write_adhoc_eval,
 )
 

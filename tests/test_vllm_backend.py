@@ -26,13 +26,13 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from r1_trl.cli import main
 from r1_trl.configs import R1ScriptArguments
 from r1_trl.data import load_prompts
-from r1_trl.eval import evaluate
+from r1_trl.evaluation.evaluator import eval_settings, make_evaluator
+from r1_trl.evaluation.heldout import evaluate
 from r1_trl.generation import SamplingSettings, VllmEngine, sample_completions
 from r1_trl.models.tokenizer import CHAT_TEMPLATE
 from r1_trl.stages import base as base_stage
 from r1_trl.stages import evaluate as evaluate_stage
 from r1_trl.stages import grpo as grpo_stage
-from r1_trl.stages.common import eval_settings, make_evaluator
 from r1_trl.templates import get_template, prefilled_prefix
 
 MAX_TOKENS = 16

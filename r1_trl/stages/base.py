@@ -13,11 +13,11 @@ from datasets import Dataset
 
 from ..configs import BaseModelArguments, R1SFTConfig
 from ..data import CorpusSpec, corpus_documents
+from ..evaluation.evaluator import make_evaluator
 from ..models import active_parameters, build_model, build_tokenizer, load_tokenizer
 from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
-from .common import make_evaluator
 from .recipe import parse_stage
 
 __all__ = ["main"]

@@ -13,11 +13,11 @@ import time
 from collections.abc import Sequence
 
 from ..configs import EMBEDDED_DATASET, R1ModelConfig, R1SFTConfig
+from ..evaluation.evaluator import check_lora_eval, make_evaluator
 from ..files import is_data_file, load_data
 from ..models import load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
-from .common import check_lora_eval, make_evaluator
 from .recipe import Recipe, parse_stage
 
 __all__ = ["check_recipe", "load_sft_data", "run_sft", "sft_data_source"]

@@ -1,6 +1,6 @@
 """`r1-trl eval --model DIR --config FILE`: evaluate any model with a recipe's held-out prompts and settings.
 
-`r1-trl eval --benchmark NAME --model M` runs a benchmark by the paper's protocol instead (`r1_trl.bench`)."""
+`r1-trl eval --benchmark NAME --model M` runs a benchmark by the paper's protocol instead (`r1_trl.evaluation.bench_cli`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import logging
 from collections.abc import Sequence
 
 from ..configs import EvalArguments, ReportArguments, RewardArguments, TaskArguments
+from ..evaluation.evaluator import make_evaluator, template_of
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import chat_prefix
 from ..trainers.run import write_adhoc_eval
-from .common import make_evaluator, template_of
 from .recipe import parse_any_recipe
 
 __all__ = ["main"]
@@ -26,7 +26,7 @@ EVAL_TYPES = (TaskArguments, EvalArguments, RewardArguments, ReportArguments)
 
 def main(argv: Sequence[str]) -> dict:
     if any(a.split("=", 1)[0] in ("--benchmark", "--compare") for a in argv):
-        from ..bench.cli import main as benchmark_main
+        from ..evaluation.bench_cli import main as benchmark_main
 
         return benchmark_main(argv)
     own = argparse.ArgumentParser(prog="r1-trl eval", add_help=False)

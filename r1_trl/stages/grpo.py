@@ -14,13 +14,13 @@ from accelerate import PartialState
 from ..configs import R1GRPOConfig, R1ModelConfig
 from ..configs.filter import PromptFilterArguments
 from ..data import load_prompts
+from ..evaluation.evaluator import check_lora_eval, make_evaluator, make_general_scorer, template_of
 from ..models import load_trainable, lora_config
 from ..report import update_report
 from ..rewards import check_reward_name
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
-from .common import check_lora_eval, make_evaluator, make_general_scorer, template_of
 from .filter_prompts import SamplingPlan, filter_by_pass_rate
 from .recipe import Recipe, parse_stage
 

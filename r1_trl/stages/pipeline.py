@@ -246,7 +246,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str]) -> dict:
-    from ..report_md import write_report_md
+    from ..report.markdown import write_report_md
     from . import get_stage
 
     args = _parse(argv)

@@ -206,7 +206,7 @@ def _check_names(values: dict[str, Any]) -> None:
     """The names a recipe picks from registries that live outside `configs/` (templates, reward-model scopes,
     benchmarks), checked before the groups are built, so that `configs/` imports none of those packages and a
     misspelt name is the error a user sees, not a check that fails later on a default."""
-    from ..bench.registry import BENCHMARKS
+    from ..evaluation.benchmarks import BENCHMARKS
     from ..rewards.reward_model import SCOPES
     from ..templates import get_template
 

@@ -23,13 +23,13 @@ from ..data import load_prompts
 from ..data.non_reasoning import load_non_reasoning, mix_non_reasoning
 from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_prompt
 from ..data.shards import build_row_shards
+from ..evaluation.evaluator import template_of
 from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_completions
 from ..report import update_report
 from ..templates import Template, chat_prefix, get_template
 from ..trainers.hub import push_dataset
 from ..trainers.run import STAGE_FILE
-from .common import template_of
 from .recipe import parse_stage
 
 __all__ = ["DATA_FILE", "SHARD_NAME", "STATS_FILE", "build_sampled_set", "main", "make_sampler"]

@@ -9,8 +9,8 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from .generation import SamplingSettings, sample_completions
-from .templates import Template
+from ..generation import SamplingSettings, sample_completions
+from ..templates import Template
 
 __all__ = ["GENERAL_REWARDS", "score_general"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from huggingface_hub import ModelCard, ModelCardData
 
-from .files import is_hub_id
-from .report import EVAL_METRICS
+from ..files import is_hub_id
+from . import EVAL_METRICS
 
 __all__ = ["GRPO_KEYS", "model_card"]
 

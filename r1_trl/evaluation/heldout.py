@@ -1,19 +1,20 @@
 """Held-out evaluation: pass@1 over k samples, cons@k, lenient accuracy, format rate and length, per language.
 
-Numbers drift with sampling settings and sample counts, so the settings are written into every result.
+Numbers drift with sampling settings and sample counts, so the settings are written into every result. cons@k is
+the benchmarks' definition (`scoring.majority`): the most frequent answer, equivalent answers counted together, is
+right.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Any
 
 from datasets import Dataset
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from .generation import Completion, SamplingSettings, sample_completions
-from .rewards import (
+from ..generation import Completion, SamplingSettings, sample_completions
+from ..rewards import (
     AccuracyReward,
     LanguageConsistencyReward,
     answers_match,
@@ -21,7 +22,8 @@ from .rewards import (
     get_reward_func,
     last_number,
 )
-from .templates import Template
+from ..templates import Template
+from .scoring import majority
 
 __all__ = ["evaluate", "summarize"]
 
@@ -59,15 +61,14 @@ def _score(
     strict = [bool(r) for r in rewards["accuracy"](texts, solution=[gold] * n)]
     answers = [extract_answer(t, fmt) for t in texts]
     lenient = [bool(answers_match(gold, last_number(t))) for t in texts]
-    votes = Counter(a for a in answers if a is not None)
-    majority = votes.most_common(1)[0][0] if votes else None
+    voted = majority(answers)
     return {
         "strict": strict,
         "lenient": lenient,
         "format": rewards["format"](texts),
         "lengths": [c.num_tokens for c in samples],
         "truncated": [c.truncated for c in samples],
-        "cons": bool(majority is not None and answers_match(gold, majority)),
+        "cons": bool(voted is not None and answers_match(gold, voted)),
         "consistency": [c for c in consistency if c is not None],
     }
 

@@ -21,7 +21,7 @@ from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, sample_completions
 from ..rewards import answers_match
 from ..trainers.run import ADHOC_EVAL_DIR
-from .registry import Benchmark, Problem
+from .benchmarks import Benchmark, Problem
 from .scoring import majority, score_samples, summarize_benchmark
 
 __all__ = ["BenchmarkSettings", "ask", "results_dir", "run_benchmark", "to_markdown"]

@@ -14,10 +14,10 @@ from accelerate.utils.memory import clear_device_cache
 
 from ..configs import R1ScriptArguments
 from ..data import load_general_prompts, load_prompts
-from ..eval import evaluate
 from ..generation import SamplingSettings, VllmEngine, import_vllm
 from ..models import load_for_generation
 from ..templates import Template, get_template
+from .heldout import evaluate
 
 __all__ = [
     "check_lora_eval",
@@ -110,8 +110,8 @@ def make_evaluator(
 
 
 def _load_benchmarks(args: R1ScriptArguments) -> list[tuple[Any, list[Any]]]:
-    from ..bench import get_benchmark, load_problems
-    from ..bench.registry import with_overrides
+    from . import get_benchmark, load_problems
+    from .benchmarks import with_overrides
 
     loaded = []
     for name in getattr(args, "eval_benchmarks", None) or []:
@@ -126,8 +126,8 @@ def _run_benchmarks(
     args: R1ScriptArguments, benchmarks: list[tuple[Any, list[Any]]], model: Any, tokenizer: Any, model_dir: str | None
 ) -> dict[str, Any]:
     """Each benchmark's figures on the model, by `r1-trl eval --benchmark`'s code, with the recipe's sampling."""
-    from ..bench import BenchmarkSettings, run_benchmark
-    from ..bench.run import results_dir
+    from . import BenchmarkSettings, run_benchmark
+    from .bench_run import results_dir
 
     out = results_dir(model_dir) if model_dir else Path("benchmarks")
     figures = {}
@@ -215,8 +215,8 @@ def make_general_scorer(
     models; None when the recipe asks for no general evaluation."""
     if not args.general_eval_prompts:
         return None
-    from ..eval_general import GENERAL_REWARDS, score_general
     from ..rewards import get_reward_func
+    from .general import GENERAL_REWARDS, score_general
 
     template = template_of(args)
     params = {"response_format": template.response_format, **args.reward_params(timeout_s=args.reward_timeout_s)}

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .files import write_json
+from ..files import write_json
 
 __all__ = ["EVAL_METRICS", "format_table", "load_report", "remove_stage", "update_report"]
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .registry import ANSWER_TYPES, BENCHMARKS, benchmark_from_dataset, get_benchmark, load_problems, with_overrides
-from .run import BenchmarkSettings, results_dir, run_benchmark
+from .bench_run import BenchmarkSettings, results_dir, run_benchmark
+from .benchmarks import ANSWER_TYPES, BENCHMARKS, benchmark_from_dataset, get_benchmark, load_problems, with_overrides
 
 __all__ = ["compare", "main"]
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..rewards import answers_match, last_boxed
-from .registry import LETTERS, Benchmark
+from .benchmarks import LETTERS, Benchmark
 
 __all__ = ["extract_choice", "extract_math", "majority", "score_samples", "summarize_benchmark"]
 

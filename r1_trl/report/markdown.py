@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write
-from .report import EVAL_METRICS
-from .report_plots import as_number as _num
-from .report_plots import distill_bars, write_plots
+from ..files import atomic_write
+from . import EVAL_METRICS
+from .plots import as_number as _num
+from .plots import distill_bars, write_plots
 
 __all__ = ["DIFFICULTY_STAGES", "EVAL_COLUMNS", "STARTS_FROM", "write_report_md"]
 
