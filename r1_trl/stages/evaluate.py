@@ -1,6 +1,7 @@
 """`r1-trl eval --model DIR --config FILE`: evaluate any model with a recipe's held-out prompts and settings.
 
-`r1-trl eval --benchmark NAME --model M` runs a benchmark by the paper's protocol instead (`r1_trl.evaluation.bench_cli`)."""
+`r1-trl eval --benchmark NAME --model M` runs a benchmark by the paper's protocol instead
+(`r1_trl.evaluation.bench_cli`)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from ..trainers.hub import hub_callbacks
 from .filter_prompts import SamplingPlan, filter_by_pass_rate
 from .recipe import Recipe, parse_stage
 
-__all__ = ["FILTERED_SUFFIX", "LC_REWARD", "NO_LC_SUFFIX", "check_recipe", "run_grpo"]
+__all__ = ["FILTERED_SUFFIX", "LC_REWARD", "NO_LC_SUFFIX", "apply_stage_options", "check_recipe", "run_grpo"]
 
 LC_REWARD = "language_consistency"
 NO_LC_SUFFIX = "_no_lc"
@@ -33,11 +33,13 @@ FILTERED_SUFFIX = "_filtered"
 logger = logging.getLogger(__name__)
 
 
-def check_recipe(
+def apply_stage_options(
     recipe: Recipe, use_language_consistency: bool | None = None, filter_prompts: bool | None = None
 ) -> None:
-    """The GRPO stages' cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
-    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
+    """Everything that rewrites a GRPO recipe, in one step that `parse_stage` runs before `check_recipe`: a
+    comparison stage's options (the stage table's `options`) and the switch that drops the language-consistency
+    reward, each with the `output_dir` suffix that keeps a comparison from overwriting its base run."""
+    training_args = recipe.part(R1GRPOConfig)
     if filter_prompts:
         _bind_filter(recipe, training_args)
     if use_language_consistency is False and recipe.has("use_language_consistency"):
@@ -50,6 +52,12 @@ def check_recipe(
         recipe.use_language_consistency = False
     if _without_lc(recipe):
         _drop_lc_reward(recipe, training_args)
+
+
+def check_recipe(recipe: Recipe) -> None:
+    """The GRPO stages' cross-field rules, changing nothing; the run and `--dry-run` both call this (through
+    `parse_stage`), after `apply_stage_options`."""
+    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
     for name in recipe.reward_funcs:
         check_reward_name(name)
     weights = training_args.reward_weights

@@ -15,7 +15,7 @@ import importlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -150,9 +150,17 @@ def parse_stage(stage: str, argv: Sequence[str]) -> Recipe:
     if not types:
         raise ValueError(f"stage {stage!r} takes no recipe")
     recipe = _parse(stage, types, argv, stage_fields(stage))
-    check = _stage_check(STAGES[stage].run)
+    module = importlib.import_module(STAGES[stage].run.partition(":")[0])
+    # A stage rewrites its recipe in one visible step (`apply_stage_options`: a comparison stage's options), then
+    # checks it without changing it (`check_recipe`); the run and `--dry-run` both come through here.
+    apply = getattr(module, "apply_stage_options", None)
+    if apply is not None:
+        apply(recipe, **STAGES[stage].options)
+    elif STAGES[stage].options:
+        raise ValueError(f"stage {stage!r} has options {STAGES[stage].options} but no apply_stage_options")
+    check = getattr(module, "check_recipe", None)
     if check is not None:
-        check(recipe, **STAGES[stage].options)
+        check(recipe)
     return recipe
 
 
@@ -229,9 +237,3 @@ def _cli_names(argv: Sequence[str]) -> dict[str, Any]:
     parser.add_argument("--eval_benchmarks", nargs="*")
     known, _ = parser.parse_known_args(list(argv))
     return {k: v for k, v in vars(known).items() if v is not None}
-
-
-def _stage_check(run: str) -> Callable[..., None] | None:
-    """The stage module's `check_recipe(recipe, **options)`: its cross-field rules, shared by run and dry-run."""
-    module = importlib.import_module(run.partition(":")[0])
-    return getattr(module, "check_recipe", None)
