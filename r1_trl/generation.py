@@ -18,21 +18,12 @@ from accelerate.utils.memory import clear_device_cache
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from .configs.sampling import SamplingSettings
 from .vllm_platform import engine_kwargs, on_cpu, preserve_model_class
 
 __all__ = ["Completion", "SamplingSettings", "VllmEngine", "import_vllm", "sample_completions"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SamplingSettings:
-    n: int = 4
-    temperature: float = 0.6
-    top_p: float = 0.95
-    max_new_tokens: int = 96
-    batch_size: int = 256
-    seed: int = 0
 
 
 @dataclass(frozen=True)

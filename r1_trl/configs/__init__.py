@@ -6,6 +6,7 @@ from .distill import DistillArguments
 from .filter import FilterPromptsArguments, PromptFilterArguments, PromptFilterSettings
 from .model import R1ModelConfig
 from .reward_model import R1RewardConfig, RewardModelArguments
+from .sampling import SamplingSettings
 from .script import (
     BACKENDS,
     EMBEDDED_DATASET,
@@ -38,6 +39,7 @@ __all__ = [
     "PromptFilterSettings",
     "R1GRPOConfig",
     "R1ModelConfig",
+    "SamplingSettings",
     "R1RewardConfig",
     "R1ScriptArguments",
     "R1SFTConfig",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .sampling import SamplingSettings
 from .script import check_backend
 
 __all__ = ["BaseModelArguments", "COLD_START_METHODS", "ColdStartArguments", "RejectionSamplingArguments"]
@@ -126,6 +127,19 @@ class ColdStartArguments:
         default=False, metadata={"help": "Allow custom model code for the generator, R1-Zero and refiner models."}
     )
 
+    def sampling(self) -> SamplingSettings:
+        """How every method samples (top-p 1: the methods' filters, not the sampler, decide what is kept)."""
+        return SamplingSettings(
+            n=self.samples_per_prompt,
+            temperature=self.temperature,
+            top_p=1.0,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=self.generation_batch,
+            seed=self.seed,
+            shard_size=self.shard_size,
+            trust_remote_code=self.trust_remote_code,
+        )
+
     def __post_init__(self):
         if self.output_dir is None:
             raise ValueError("output_dir is required: set it in the recipe or with --output_dir")
@@ -190,6 +204,38 @@ class RejectionSamplingArguments:
     hub_dataset_id: str | None = field(
         default=None, metadata={"help": "Push the finished dataset to this Hub dataset repo (None: do not push)."}
     )
+
+    @classmethod
+    def from_sampling(cls, spec: SamplingSettings, **fields) -> RejectionSamplingArguments:
+        """Rejection sampling of `spec.model` as `spec` samples it, for the stages that reuse its sampler and
+        shards (pass-rate filtering, distillation traces); `fields` gives the rest."""
+        return cls(
+            model_name_or_path=spec.model,
+            samples_per_prompt=spec.n,
+            temperature=spec.temperature,
+            top_p=spec.top_p,
+            max_new_tokens=spec.max_new_tokens,
+            generation_batch=spec.batch_size,
+            shard_size=spec.shard_size,
+            backend=spec.backend,
+            trust_remote_code=spec.trust_remote_code,
+            seed=spec.seed,
+            **fields,
+        )
+
+    def sampling(self) -> SamplingSettings:
+        return SamplingSettings(
+            n=self.samples_per_prompt,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=self.generation_batch,
+            seed=self.seed,
+            model=self.model_name_or_path,
+            backend=self.backend,
+            shard_size=self.shard_size,
+            trust_remote_code=self.trust_remote_code,
+        )
 
     def __post_init__(self):
         if self.output_dir is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .sampling import SamplingSettings
 from .script import check_backend
 
 __all__ = ["DISTILL_METHODS", "DistillArguments"]
@@ -104,3 +105,17 @@ class DistillArguments:
         if not 0 < self.max_student_ratio <= 1:
             raise ValueError(f"max_student_ratio must be in (0, 1], got {self.max_student_ratio}")
         check_backend("trace_backend", self.trace_backend)
+
+    def trace_sampling(self, seed: int = 0) -> SamplingSettings:
+        """How the teacher's traces are sampled, from the `trace_*` fields."""
+        return SamplingSettings(
+            n=self.trace_samples_per_prompt,
+            temperature=self.trace_temperature,
+            top_p=self.trace_top_p,
+            max_new_tokens=self.trace_max_new_tokens,
+            batch_size=self.trace_generation_batch,
+            seed=seed,
+            model=self.teacher_model_name_or_path,
+            backend=self.trace_backend,
+            shard_size=self.trace_shard_size,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .sampling import SamplingSettings
 from .script import check_backend
 
 __all__ = ["FilterPromptsArguments", "PromptFilterArguments", "PromptFilterSettings"]
@@ -71,6 +72,30 @@ class PromptFilterSettings:
         if self.filter_top_p is not None and not 0 < self.filter_top_p <= 1:
             raise ValueError(f"filter_top_p must be in (0, 1], got {self.filter_top_p}")
         check_backend("filter_backend", self.filter_backend)
+
+    def filter_sampling(
+        self,
+        model: str,
+        temperature: float,
+        top_p: float,
+        max_new_tokens: int,
+        seed: int = 0,
+        trust_remote_code: bool = False,
+    ) -> SamplingSettings:
+        """The spec pass rates are measured with: the `filter_*` fields, and for each one left unset the value
+        given here (what the GRPO stage samples with, or the filter stage's own default)."""
+        return SamplingSettings(
+            n=self.filter_k,
+            temperature=self.filter_temperature if self.filter_temperature is not None else temperature,
+            top_p=self.filter_top_p if self.filter_top_p is not None else top_p,
+            max_new_tokens=self.filter_max_new_tokens or max_new_tokens,
+            batch_size=self.filter_generation_batch,
+            seed=seed,
+            model=model,
+            backend=self.filter_backend,
+            shard_size=self.filter_shard_size,
+            trust_remote_code=trust_remote_code,
+        )
 
 
 @dataclass

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from trl import ScriptArguments
 
+from .sampling import SamplingSettings
+
 __all__ = [
     "BACKENDS",
     "BudgetArguments",
@@ -294,6 +296,19 @@ class EvalArguments:
             )
         if self.general_eval_prompts < 0:
             raise ValueError("general_eval_prompts must be >= 0")
+
+    def eval_sampling(self, seed: int = 0) -> SamplingSettings:
+        """The held-out evaluation's spec; every evaluation samples with seed 0 unless a caller says otherwise, so
+        a model scores the same in every pipeline seed."""
+        return SamplingSettings(
+            n=self.eval_k,
+            temperature=self.eval_temperature,
+            top_p=self.eval_top_p,
+            max_new_tokens=self.eval_max_tokens,
+            batch_size=self.eval_generation_batch,
+            seed=seed,
+            backend=self.eval_backend,
+        )
 
 
 @dataclass

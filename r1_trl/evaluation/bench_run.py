@@ -47,6 +47,18 @@ class BenchmarkSettings:
     limit: int | None = None
     warn_truncation: float = 0.05
 
+    def sampling(self) -> SamplingSettings:
+        return SamplingSettings(
+            n=self.k,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=self.batch_size,
+            seed=self.seed,
+            backend=self.backend,
+            shard_size=self.shard_size,
+        )
+
 
 def ask(bench: Benchmark, problem: Problem, chat: bool = True) -> str | list[dict[str, str]]:
     """The question and the instruction in one user turn (no system prompt), or as plain text without `chat`."""
@@ -67,15 +79,7 @@ def _producer(bench: Benchmark, model: Any, tokenizer: Any, settings: BenchmarkS
 
     def produce(jobs: list[dict], shard: int) -> list[dict]:
         problems = [Problem(j["index"], j["question"], j["gold"], tuple(j["options"])) for j in jobs]
-        sampling = SamplingSettings(
-            n=settings.k,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            max_new_tokens=settings.max_new_tokens,
-            batch_size=settings.batch_size,
-            # One seed per shard: a resumed shard samples what it would have in an uninterrupted run.
-            seed=settings.seed + shard,
-        )
+        sampling = settings.sampling().for_shard(shard)
         asked = [ask(bench, p, settings.chat) for p in problems]
         groups = sample_completions(model, tokenizer, asked, sampling, desc=f"{bench.name} shard {shard}")
         rows = []

@@ -38,14 +38,7 @@ def template_of(args: Any) -> Template:
 
 
 def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:
-    return SamplingSettings(
-        n=args.eval_k,
-        temperature=args.eval_temperature,
-        top_p=args.eval_top_p,
-        max_new_tokens=args.eval_max_tokens,
-        batch_size=args.eval_generation_batch,
-        seed=seed,
-    )
+    return args.eval_sampling(seed)
 
 
 def make_evaluator(

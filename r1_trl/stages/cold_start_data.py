@@ -36,7 +36,7 @@ from ..data.cold_start import (
 )
 from ..data.refine import RuleBasedRefiner
 from ..files import write_json, write_jsonl
-from ..generation import SamplingSettings, sample_completions
+from ..generation import sample_completions
 from ..models import load_for_generation, load_tokenizer
 from ..report import update_report
 from ..templates import READABLE_FORMAT, ReadableFormat, get_template
@@ -99,14 +99,7 @@ class _Generator:
         self.path = path
         self.tokenizer = load_tokenizer(path, trust_remote_code)
         self.model = load_for_generation(path, trust_remote_code)
-        self.settings = SamplingSettings(
-            n=cs.samples_per_prompt,
-            temperature=cs.temperature,
-            top_p=1.0,
-            max_new_tokens=cs.max_new_tokens,
-            batch_size=cs.generation_batch,
-            seed=cs.seed,
-        )
+        self.settings = cs.sampling()
 
     def sample(self, prompts: list[str], desc: str) -> list[list[str]]:
         out = sample_completions(self.model, self.tokenizer, prompts, self.settings, desc=desc)

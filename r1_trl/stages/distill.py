@@ -84,21 +84,13 @@ def check_student(student: Any, teacher_parameters: int | None, da: DistillArgum
 
 def _generate_traces(args: Recipe, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
     """The teacher's verified answers as an SFT set, built by rejection sampling's own code; resumable by shard."""
-    rs = RejectionSamplingArguments(
+    rs = RejectionSamplingArguments.from_sampling(
+        da.trace_sampling(seed),
         output_dir=str(out / TRACES_DIR),
-        model_name_or_path=da.teacher_model_name_or_path,
         num_prompts=da.trace_prompts,
-        samples_per_prompt=da.trace_samples_per_prompt,
         keep_per_prompt=da.trace_keep_per_prompt,
-        temperature=da.trace_temperature,
-        top_p=da.trace_top_p,
-        max_new_tokens=da.trace_max_new_tokens,
-        generation_batch=da.trace_generation_batch,
-        shard_size=da.trace_shard_size,
-        backend=da.trace_backend,
         # Distillation learns reasoning only; the teacher's general skills came from its own SFT data.
         non_reasoning_ratio=0.0,
-        seed=seed,
     )
     stats = build_sampled_set(args, rs)
     # A resumed run samples only the shards the killed one had not finished; the seconds spent on the others are

@@ -17,13 +17,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
 
-from ..configs import RejectionSamplingArguments, TaskArguments
+from ..configs import RejectionSamplingArguments, SamplingSettings, TaskArguments
 from ..configs.filter import FilterPromptsArguments, PromptFilterSettings
 from ..data import load_prompts
 from ..data.shards import build_row_shards
@@ -35,7 +34,7 @@ from ..trainers.run import STAGE_FILE
 from .recipe import parse_stage
 from .rejection_sampling import make_sampler
 
-__all__ = ["DATA_DIR", "DATA_FILE", "PASS_RATE", "SamplingPlan", "filter_by_pass_rate", "main"]
+__all__ = ["DATA_DIR", "DATA_FILE", "PASS_RATE", "filter_by_pass_rate", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +44,6 @@ DATA_FILE = f"{DATA_DIR}/train.jsonl"
 STATS_FILE = "stats.json"
 PASS_RATE = "pass_rate"
 _SHARD_NAME = "pass_rates"
-
-
-@dataclass(frozen=True)
-class SamplingPlan:
-    """Who answers and how: the model, and the sampling settings after the recipe's defaults are filled in."""
-
-    model: str
-    temperature: float
-    top_p: float
-    max_new_tokens: int
-    seed: int = 0
-    trust_remote_code: bool = False
 
 
 def _producer(args: TaskArguments, sampler: Callable, timeout_s: float) -> Callable[[list[dict], int], list[dict]]:
@@ -123,7 +110,7 @@ def _copy_test_split(args: TaskArguments, out: Path) -> None:
 def filter_by_pass_rate(
     args: TaskArguments,
     settings: PromptFilterSettings,
-    plan: SamplingPlan,
+    spec: SamplingSettings,
     out: str | Path,
     sampler: Callable | None = None,
 ) -> tuple[Dataset, dict[str, Any]]:
@@ -140,31 +127,19 @@ def filter_by_pass_rate(
         for i, r in enumerate(prompts)
     ]
     # Rejection sampling's sampler: the same prompts, prefixes, backends and per-shard seeds.
-    rs = RejectionSamplingArguments(
-        output_dir=str(out),
-        model_name_or_path=plan.model,
-        num_prompts=max(len(jobs), 1),
-        samples_per_prompt=settings.filter_k,
-        temperature=plan.temperature,
-        top_p=plan.top_p,
-        max_new_tokens=plan.max_new_tokens,
-        generation_batch=settings.filter_generation_batch,
-        shard_size=settings.filter_shard_size,
-        backend=settings.filter_backend,
-        trust_remote_code=plan.trust_remote_code,
-        non_reasoning_ratio=0.0,
-        seed=plan.seed,
+    rs = RejectionSamplingArguments.from_sampling(
+        spec, output_dir=str(out), num_prompts=max(len(jobs), 1), non_reasoning_ratio=0.0
     )
     own_sampler = sampler is None
     sampler = sampler or make_sampler(args, rs)
     decisive = {
-        "model": plan.model,
-        "k": settings.filter_k,
-        "temperature": plan.temperature,
-        "top_p": plan.top_p,
-        "max_new_tokens": plan.max_new_tokens,
-        "backend": settings.filter_backend,
-        "seed": plan.seed,
+        "model": spec.model,
+        "k": spec.n,
+        "temperature": spec.temperature,
+        "top_p": spec.top_p,
+        "max_new_tokens": spec.max_new_tokens,
+        "backend": spec.backend,
+        "seed": spec.seed,
         "template": args.template,
         "chat_format": args.chat_format,
     }
@@ -222,16 +197,9 @@ def main(argv: Sequence[str], stage: str = "filter_prompts", sampler: Callable |
     out = Path(fa.output_dir)
     # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
     (out / STAGE_FILE).unlink(missing_ok=True)
-    plan = SamplingPlan(
-        model=fa.model_name_or_path,
-        # TRL's GRPOConfig defaults, so a recipe that names none measures what a default GRPO run samples.
-        temperature=fa.filter_temperature if fa.filter_temperature is not None else 1.0,
-        top_p=fa.filter_top_p if fa.filter_top_p is not None else 1.0,
-        max_new_tokens=fa.filter_max_new_tokens or 256,
-        seed=fa.seed,
-        trust_remote_code=fa.trust_remote_code,
-    )
-    _, entry = filter_by_pass_rate(args, fa, plan, out, sampler)
+    # TRL's GRPOConfig defaults, so a recipe that names none measures what a default GRPO run samples.
+    spec = fa.filter_sampling(fa.model_name_or_path, 1.0, 1.0, 256, fa.seed, fa.trust_remote_code)
+    _, entry = filter_by_pass_rate(args, fa, spec, out, sampler)
     if args.report_path:
         update_report(args.report_path, stage, entry)
     write_json(out / STAGE_FILE, entry)

@@ -21,7 +21,7 @@ from ..rewards import check_reward_name
 from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
-from .filter_prompts import SamplingPlan, filter_by_pass_rate
+from .filter_prompts import filter_by_pass_rate
 from .recipe import Recipe, parse_stage
 
 __all__ = ["FILTERED_SUFFIX", "LC_REWARD", "NO_LC_SUFFIX", "apply_stage_options", "check_recipe", "run_grpo"]
@@ -112,20 +112,18 @@ def _bind_filter(recipe: Recipe, training_args: R1GRPOConfig) -> None:
 def _filtered_prompts(recipe: Recipe, training_args: R1GRPOConfig, model_args: R1ModelConfig):
     """The training prompts the start model solves sometimes but not always, as GRPO will sample them."""
     settings = recipe.part(PromptFilterArguments)
-    plan = SamplingPlan(
-        model=model_args.model_name_or_path,
-        temperature=settings.filter_temperature
-        if settings.filter_temperature is not None
-        else training_args.temperature,
-        top_p=settings.filter_top_p if settings.filter_top_p is not None else training_args.top_p,
-        max_new_tokens=settings.filter_max_new_tokens or training_args.max_completion_length,
-        seed=training_args.seed,
-        trust_remote_code=training_args.trust_remote_code,
+    spec = settings.filter_sampling(
+        model_args.model_name_or_path,
+        training_args.temperature,
+        training_args.top_p,
+        training_args.max_completion_length,
+        training_args.seed,
+        training_args.trust_remote_code,
     )
     out = settings.filter_dir or str(Path(training_args.output_dir) / "filtered_prompts")
     # Rank 0 samples and writes the shards; the other ranks then find every shard finished and only read them.
     with PartialState().main_process_first():
-        return filter_by_pass_rate(recipe, settings, plan, out)
+        return filter_by_pass_rate(recipe, settings, spec, out)
 
 
 def _without_lc(recipe: Recipe) -> bool:

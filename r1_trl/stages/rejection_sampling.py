@@ -25,7 +25,7 @@ from ..data.rejection import FILTERS, apply_filters, score_samples, select_per_p
 from ..data.shards import build_row_shards
 from ..evaluation.evaluator import template_of
 from ..files import write_json, write_jsonl
-from ..generation import SamplingSettings, VllmEngine, import_vllm, sample_completions
+from ..generation import VllmEngine, import_vllm, sample_completions
 from ..report import update_report
 from ..templates import Template, chat_prefix, get_template
 from ..trainers.hub import push_dataset
@@ -76,15 +76,7 @@ class _Sampler:
         if self.model is None:
             self.model, self.tokenizer = self.load()
         prompts, prefixes = zip(*(self._prompt(r) for r in rows), strict=True)
-        settings = SamplingSettings(
-            n=self.rs.samples_per_prompt,
-            temperature=self.rs.temperature,
-            top_p=self.rs.top_p,
-            max_new_tokens=self.rs.max_new_tokens,
-            batch_size=self.rs.generation_batch,
-            # One seed per shard: a resumed shard samples exactly what it would have in an uninterrupted run.
-            seed=self.rs.seed + shard,
-        )
+        settings = self.rs.sampling().for_shard(shard)
         groups = sample_completions(self.model, self.tokenizer, list(prompts), settings, desc=f"shard {shard}")
         return [
             [{"text": prefix + c.text, "num_tokens": c.num_tokens, "truncated": c.truncated} for c in group]
