@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..configs.sampling import SamplingSettings
 from .bench_run import BenchmarkSettings, results_dir, run_benchmark
 from .benchmarks import ANSWER_TYPES, BENCHMARKS, benchmark_from_dataset, get_benchmark, load_problems, with_overrides
 
@@ -111,18 +112,16 @@ def _run(args: argparse.Namespace) -> dict[str, Any] | None:
     model, tokenizer = _load(args, state.num_processes, state.process_index)
     if not args.no_chat and not getattr(tokenizer, "chat_template", None):
         raise ValueError(f"{args.model} has no chat template; pass --no_chat to ask the benchmark as plain text")
-    settings = BenchmarkSettings(
-        k=bench.k,
-        max_new_tokens=bench.max_new_tokens,
+    spec = SamplingSettings(
         temperature=args.temperature,
         top_p=args.top_p,
         seed=args.seed,
         batch_size=args.batch_size,
-        chat=not args.no_chat,
-        shard_size=args.shard_size,
         backend=args.backend,
-        limit=args.limit,
-        warn_truncation=args.warn_truncation,
+        shard_size=args.shard_size,
+    )
+    settings = BenchmarkSettings.for_benchmark(
+        bench, spec, chat=not args.no_chat, limit=args.limit, warn_truncation=args.warn_truncation
     )
     out = Path(args.output) if args.output else results_dir(args.model)
     try:

@@ -47,6 +47,23 @@ class BenchmarkSettings:
     limit: int | None = None
     warn_truncation: float = 0.05
 
+    @classmethod
+    def for_benchmark(cls, bench: Benchmark, spec: SamplingSettings, **protocol: Any) -> BenchmarkSettings:
+        """The benchmark's own k and answer length, sampled as `spec` says (temperature, top-p, seed, batch,
+        backend, shard size); `protocol` sets the rest (chat, limit, warn_truncation)."""
+        shards = {"shard_size": spec.shard_size} if spec.shard_size else {}
+        return cls(
+            k=bench.k,
+            max_new_tokens=bench.max_new_tokens,
+            temperature=spec.temperature,
+            top_p=spec.top_p,
+            seed=spec.seed,
+            batch_size=spec.batch_size,
+            backend=spec.backend,
+            **shards,
+            **protocol,
+        )
+
     def sampling(self) -> SamplingSettings:
         return SamplingSettings(
             n=self.k,
