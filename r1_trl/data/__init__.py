@@ -2,7 +2,7 @@
 
 from .arithmetic import CONNECTIVES, Problem, make_problems, problem_split, random_problem, to_rows
 from .corpus import TAG_SENTENCES, CorpusSpec, corpus_documents, dialogue_prompt, template_free_sentences
-from .loading import REQUIRED_COLUMNS, load_general_prompts, load_prompts
+from .loading import REQUIRED_COLUMNS, load_general_prompts, load_prompts, load_sft_data
 
 __all__ = [
     "CONNECTIVES",
@@ -14,6 +14,7 @@ __all__ = [
     "dialogue_prompt",
     "load_general_prompts",
     "load_prompts",
+    "load_sft_data",
     "make_problems",
     "problem_split",
     "random_problem",

@@ -8,10 +8,10 @@ import random
 from datasets import Dataset
 
 from ..configs import EMBEDDED_DATASET, TaskArguments
-from ..files import load_data
+from ..files import is_data_file, load_data
 from .arithmetic import make_problems, to_rows
 
-__all__ = ["REQUIRED_COLUMNS", "load_general_prompts", "load_prompts"]
+__all__ = ["REQUIRED_COLUMNS", "load_general_prompts", "load_prompts", "load_sft_data"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +87,12 @@ def load_prompts(args: TaskArguments, split: str, required: tuple[str, ...] = RE
             f"its columns are {ds.column_names}"
         )
     return ds
+
+
+def load_sft_data(path: str, split: str, config: str | None = None) -> Dataset:
+    """The `messages` column of an SFT set (a data file, or a Hub id's `split`), which every SFT stage trains on."""
+    ds = load_data(path, f"SFT dataset {path!r}", split="train" if is_data_file(path) else split, config=config)
+    if "messages" not in ds.column_names:
+        raise ValueError(f"SFT dataset {path!r} has no 'messages' column; its columns are {ds.column_names}")
+    # Provenance columns stay in the dataset on disk; the trainer only needs the conversations.
+    return ds.select_columns(["messages"])

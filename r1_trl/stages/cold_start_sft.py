@@ -13,24 +13,16 @@ import time
 from collections.abc import Sequence
 
 from ..configs import EMBEDDED_DATASET, R1ModelConfig, R1SFTConfig
+from ..data import load_sft_data
 from ..evaluation.evaluator import check_lora_eval, make_evaluator
-from ..files import is_data_file, load_data
 from ..models import load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.hub import hub_callbacks
 from .recipe import Recipe, parse_stage
 
-__all__ = ["check_recipe", "load_sft_data", "run_sft", "sft_data_source"]
+__all__ = ["check_recipe", "run_sft", "sft_data_source"]
 
 logger = logging.getLogger(__name__)
-
-
-def load_sft_data(path: str, split: str, config: str | None = None):
-    ds = load_data(path, f"SFT dataset {path!r}", split="train" if is_data_file(path) else split, config=config)
-    if "messages" not in ds.column_names:
-        raise ValueError(f"SFT dataset {path!r} has no 'messages' column; its columns are {ds.column_names}")
-    # Provenance columns stay in the dataset on disk; the trainer only needs the conversations.
-    return ds.select_columns(["messages"])
 
 
 def sft_data_source(recipe: Recipe) -> tuple[str, str | None]:

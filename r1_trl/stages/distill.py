@@ -24,13 +24,12 @@ from datasets import Dataset
 
 from ..configs import R1ModelConfig, R1SFTConfig, RejectionSamplingArguments
 from ..configs.distill import DistillArguments
-from ..data import load_prompts
+from ..data import load_prompts, load_sft_data
 from ..evaluation.evaluator import check_lora_eval, make_evaluator, template_of
 from ..models import load_causal_lm, load_trainable, lora_config
 from ..trainers import R1SFTTrainer, finish_stage, train_resumable
 from ..trainers.budget import BUDGET_KEY, TimeBudgetCallback, budget_of
 from ..trainers.run import STAGE_FILE
-from .cold_start_sft import load_sft_data
 from .recipe import Recipe, parse_stage
 from .rejection_sampling import DATA_FILE, build_sampled_set
 
