@@ -39,7 +39,6 @@ __all__ = [
     "PromptFilterSettings",
     "R1GRPOConfig",
     "R1ModelConfig",
-    "SamplingSettings",
     "R1RewardConfig",
     "R1ScriptArguments",
     "R1SFTConfig",
@@ -48,6 +47,7 @@ __all__ = [
     "RewardArguments",
     "RewardModelArguments",
     "SFTDataArguments",
+    "SamplingSettings",
     "TaskArguments",
     "check_backend",
 ]
