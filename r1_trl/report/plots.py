@@ -1,4 +1,5 @@
-"""The PNG plots beside `report.md` (see `r1_trl.report_md`), and the value helpers both modules read a report with.
+"""The PNG plots beside `report.md` (see `r1_trl.report.markdown`), and the value helpers both modules read a
+report with.
 
 Every stage and key of a report is optional: a plot without data is not drawn, a series skips the steps that did
 not log it, and nothing here raises on a partial report.
