@@ -205,3 +205,10 @@ def test_an_in_training_evaluation_is_honoured(tmp_path, tiny_model_dir):
 def test_an_output_dir_flag_is_kept_for_the_comparison(tmp_path):
     argv = ["--config", "recipes/tiny-moe/reasoning_rl.yaml", "--bf16", "false", "--output_dir", str(tmp_path / "x")]
     assert parse_stage("reasoning_rl_no_lc", argv).output_dir == str(tmp_path / "x")
+
+
+def test_a_registry_name_flag_without_its_value_is_one_line(tmp_path):
+    from r1_trl.stages.recipe import parse_stage
+
+    with pytest.raises(ValueError, match=r"^the command line: argument --template: expected one argument$"):
+        parse_stage("r1_zero", ["--output_dir", str(tmp_path), "--template"])

@@ -231,9 +231,12 @@ def _check_names(values: dict[str, Any]) -> None:
 
 def _cli_names(argv: Sequence[str]) -> dict[str, Any]:
     """The registry-named fields as the command line gives them (it overrides the file)."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
     for name in ("template", "reward_model_scope"):
         parser.add_argument(f"--{name}")
     parser.add_argument("--eval_benchmarks", nargs="*")
-    known, _ = parser.parse_known_args(list(argv))
+    try:
+        known, _ = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError as err:
+        raise ValueError(f"the command line: {err}") from None
     return {k: v for k, v in vars(known).items() if v is not None}
