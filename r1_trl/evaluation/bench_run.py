@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..data.shards import build_row_shards
 from ..files import write_json, write_jsonl
 from ..generation import SamplingSettings, sample_completions
 from ..rewards import answers_match
-from ..trainers.run import ADHOC_EVAL_DIR
+from ..trainers.run import model_eval_dir
 from .benchmarks import Benchmark, Problem
 from .scoring import majority, score_samples, summarize_benchmark
 
@@ -85,10 +84,7 @@ def ask(bench: Benchmark, problem: Problem, chat: bool = True) -> str | list[dic
 
 def results_dir(model: str) -> Path:
     """`<model>/benchmarks/` beside a local model; `evals/<org>--<name>/benchmarks/` for a Hub id."""
-    local = Path(os.path.expanduser(model))
-    if local.is_dir():
-        return local / "benchmarks"
-    return Path(ADHOC_EVAL_DIR) / model.replace("/", "--") / "benchmarks"
+    return model_eval_dir(model) / "benchmarks"
 
 
 def _producer(bench: Benchmark, model: Any, tokenizer: Any, settings: BenchmarkSettings):

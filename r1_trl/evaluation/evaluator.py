@@ -125,7 +125,7 @@ def _run_benchmarks(
     out = results_dir(model_dir) if model_dir else Path("benchmarks")
     figures = {}
     for bench, problems in benchmarks:
-        settings = BenchmarkSettings.for_benchmark(bench, args.eval_sampling(), limit=args.eval_benchmark_limit)
+        settings = BenchmarkSettings.for_benchmark(bench, eval_settings(args), limit=args.eval_benchmark_limit)
         result = run_benchmark(model, tokenizer, bench, problems, settings, out, model_dir or "model")
         figures[bench.name] = {**result["metrics"], "k": bench.k, "max_new_tokens": bench.max_new_tokens}
     return figures

@@ -198,7 +198,14 @@ def main(argv: Sequence[str], stage: str = "filter_prompts", sampler: Callable |
     # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
     (out / STAGE_FILE).unlink(missing_ok=True)
     # TRL's GRPOConfig defaults, so a recipe that names none measures what a default GRPO run samples.
-    spec = fa.filter_sampling(fa.model_name_or_path, 1.0, 1.0, 256, fa.seed, fa.trust_remote_code)
+    spec = fa.filter_sampling(
+        fa.model_name_or_path,
+        temperature=1.0,
+        top_p=1.0,
+        max_new_tokens=256,
+        seed=fa.seed,
+        trust_remote_code=fa.trust_remote_code,
+    )
     _, entry = filter_by_pass_rate(args, fa, spec, out, sampler)
     if args.report_path:
         update_report(args.report_path, stage, entry)

@@ -33,6 +33,7 @@ __all__ = [
     "STAGE_FILE",
     "TrainTime",
     "adhoc_eval_path",
+    "model_eval_dir",
     "finish_stage",
     "train_resumable",
     "write_adhoc_eval",
@@ -70,14 +71,18 @@ def train_resumable(trainer: Trainer) -> float:
     return seconds
 
 
-def adhoc_eval_path(model: str) -> Path:
-    """Where `r1-trl eval --model MODEL` writes its result without `--output`: `<model>/eval_adhoc.json` beside a
-    local model's stage record, or `evals/<org>--<name>/eval_adhoc.json` for a Hub id. `--` cannot occur in a Hub
-    id, so that folder can never be taken for one; `./org/name/` would be loaded in the Hub model's place."""
+def model_eval_dir(model: str) -> Path:
+    """The folder evaluations of `model` go to when no output is given: a local model's own folder, or
+    `evals/<org>--<name>/` for a Hub id. `--` cannot occur in a Hub id, so that folder can never be taken for one;
+    `./org/name/` would be loaded in the Hub model's place."""
     local = Path(os.path.expanduser(model))
-    if local.is_dir():
-        return local / ADHOC_EVAL_FILE
-    return Path(ADHOC_EVAL_DIR) / model.replace("/", "--") / ADHOC_EVAL_FILE
+    return local if local.is_dir() else Path(ADHOC_EVAL_DIR) / model.replace("/", "--")
+
+
+def adhoc_eval_path(model: str) -> Path:
+    """Where `r1-trl eval --model MODEL` writes its result without `--output`: beside a local model's stage record,
+    or under `evals/` for a Hub id (`model_eval_dir`)."""
+    return model_eval_dir(model) / ADHOC_EVAL_FILE
 
 
 def write_adhoc_eval(result: dict[str, Any], model: str, output: str | os.PathLike | None = None) -> Path:
