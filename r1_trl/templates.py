@@ -22,6 +22,7 @@ __all__ = [
     "chat_prefix",
     "get_template",
     "prefilled_prefix",
+    "template_of",
     "TEMPLATES",
 ]
 
@@ -224,6 +225,13 @@ def get_template(name: str) -> Template:
     if name not in TEMPLATES:
         raise ValueError(f"unknown template {name!r}; known templates: {', '.join(sorted(TEMPLATES))}")
     return TEMPLATES[name]
+
+
+def template_of(args: Any) -> Template:
+    """A recipe's template (`args.template`), with its system prompt when it sets one (open-r1's `system_prompt`)."""
+    template = get_template(args.template)
+    system = getattr(args, "system_prompt", None)
+    return template.with_system(system) if system else template
 
 
 def chat_prefix(tokenizer: Any, template: Template, conversation: list[dict[str, str]] | None = None) -> str:

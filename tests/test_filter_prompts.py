@@ -6,6 +6,7 @@ import pytest
 
 from r1_trl.cli import main
 from r1_trl.configs import PromptFilterSettings
+from r1_trl.data import pass_rate
 from r1_trl.stages import filter_prompts as fp
 from r1_trl.stages.recipe import parse_stage
 
@@ -143,7 +144,7 @@ def test_the_grpo_switch_filters_with_the_start_model_then_trains_on_what_it_kee
     def coin(name, **params):
         return lambda completions, **kwargs: [float(len(str(c)) % 2) for c in completions]
 
-    monkeypatch.setattr(fp, "get_reward_func", coin)
+    monkeypatch.setattr(pass_rate, "get_reward_func", coin)
     out = tmp_path / "coin" / "r1_zero_filtered"
     assert main(["r1_zero_filtered", "--config", str(recipe), "--filter_k", "4", "--output_dir", str(out)]) == 0
     entry = json.loads((tmp_path / "report.json").read_text())["stages"]["r1_zero_filtered"]

@@ -30,9 +30,8 @@ from r1_trl.evaluation.evaluator import eval_settings, make_evaluator
 from r1_trl.evaluation.heldout import evaluate
 from r1_trl.generation import SamplingSettings, VllmEngine, sample_completions
 from r1_trl.models.tokenizer import CHAT_TEMPLATE
-from r1_trl.stages import base as base_stage
 from r1_trl.stages import evaluate as evaluate_stage
-from r1_trl.stages import grpo as grpo_stage
+from r1_trl.stages import training as training_tail
 from r1_trl.templates import get_template, prefilled_prefix
 
 MAX_TOKENS = 16
@@ -399,8 +398,7 @@ def never_train(trainer):
 @pytest.mark.parametrize("stage", ["base", "r1_zero"])
 def test_eval_backend_vllm_without_vllm_fails_before_training(tmp_path, monkeypatch, capsys, tiny_model_dir, stage):
     monkeypatch.setitem(sys.modules, "vllm", None)
-    monkeypatch.setattr(base_stage, "train_resumable", never_train)
-    monkeypatch.setattr(grpo_stage, "train_resumable", never_train)
+    monkeypatch.setattr(training_tail, "train_resumable", never_train)
     if stage == "base":
         recipe = base_recipe(tmp_path, eval_backend="vllm")
     else:

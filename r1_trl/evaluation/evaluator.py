@@ -16,7 +16,7 @@ from ..configs import R1ScriptArguments
 from ..data import load_general_prompts, load_prompts
 from ..generation import SamplingSettings, VllmEngine, import_vllm
 from ..models import load_for_generation
-from ..templates import Template, get_template
+from ..templates import template_of
 from .heldout import evaluate
 
 __all__ = [
@@ -28,13 +28,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def template_of(args: Any) -> Template:
-    """The recipe's template, with its system prompt when it sets one (open-r1's `system_prompt`)."""
-    template = get_template(args.template)
-    system = getattr(args, "system_prompt", None)
-    return template.with_system(system) if system else template
 
 
 def eval_settings(args: R1ScriptArguments, seed: int = 0) -> SamplingSettings:

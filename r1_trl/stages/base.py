@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 from datasets import Dataset
 
-from ..configs import BaseModelArguments, R1SFTConfig
 from ..data import CorpusSpec, corpus_documents
-from ..evaluation.evaluator import make_evaluator
 from ..models import active_parameters, build_model, build_tokenizer, load_tokenizer
 from ..templates import R1_ZERO_TEMPLATE_EN, R1_ZERO_TEMPLATE_ZH
-from ..trainers import R1SFTTrainer, finish_stage, train_resumable
+from ..trainers import R1SFTTrainer
 from ..trainers.hub import hub_callbacks
 from .recipe import parse_stage
+from .training import run_training_stage, stage_evaluator
 
 __all__ = ["main"]
 
@@ -27,13 +26,13 @@ logger = logging.getLogger(__name__)
 
 def main(argv: Sequence[str], stage: str = "base") -> dict:
     started = time.time()
-    script_args = parse_stage(stage, argv)
-    base_args, training_args = script_args.part(BaseModelArguments), script_args.part(R1SFTConfig)
+    recipe = parse_stage(stage, argv)
+    base_args, training_args, task = recipe.base, recipe.train, recipe.task
     spec = CorpusSpec(
         num_documents=base_args.corpus_documents,
         difficulties=tuple(base_args.corpus_difficulties),
-        max_operand=script_args.max_operand,
-        max_value=script_args.max_value,
+        max_operand=task.max_operand,
+        max_value=task.max_value,
         tagged_fraction=base_args.tagged_fraction,
         mixed_fraction=base_args.mixed_fraction,
         direct_fraction=base_args.direct_fraction,
@@ -60,32 +59,27 @@ def main(argv: Sequence[str], stage: str = "base") -> dict:
         args=training_args,
         train_dataset=Dataset.from_dict({"text": docs}),
         processing_class=tokenizer,
-        callbacks=hub_callbacks(script_args, training_args),
+        callbacks=hub_callbacks(recipe.hub, training_args),
     )
-    # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
-    evaluator = (
-        make_evaluator(script_args, tokenizer, model_dir=training_args.output_dir)
-        if script_args.eval_after_training
-        else None
-    )
-    train_resumable(trainer)
-    return finish_stage(
+    evaluator = stage_evaluator(recipe, tokenizer)
+    return run_training_stage(
         trainer,
+        recipe,
         stage,
         evaluator,
-        script_args.report_path,
         started,
         extra={
             "num_parameters": model.num_parameters(),
             # An MoE token uses k of n routed experts; a student is "smaller" by this count, not the total.
             "num_active_parameters": active_parameters(model),
             "model_type": model.config.model_type,
-            # Packed blocks of max_length tokens: what "same number of tokens" compares between two bases.
+        },
+        # Packed blocks of max_length tokens: what "same number of tokens" compares between two bases.
+        after_training=lambda _: {
             "train_tokens": trainer.state.global_step
             * training_args.per_device_train_batch_size
             * training_args.gradient_accumulation_steps
             * trainer.accelerator.num_processes
-            * training_args.max_length,
+            * training_args.max_length
         },
-        script_args=script_args,
     )

@@ -22,16 +22,20 @@ from typing import Any
 
 from datasets import Dataset
 
-from ..configs import R1ModelConfig, R1SFTConfig, RejectionSamplingArguments
+from ..configs import R1SFTConfig, RejectionSamplingArguments, TaskArguments
 from ..configs.distill import DistillArguments
 from ..data import load_prompts, load_sft_data
-from ..evaluation.evaluator import check_lora_eval, make_evaluator, template_of
+from ..data.rejection_set import DATA_FILE, build_sampled_set
+from ..data.sampled import make_sampler
+from ..evaluation.evaluator import check_lora_eval
 from ..models import load_causal_lm, load_trainable, lora_config
-from ..trainers import R1SFTTrainer, finish_stage, train_resumable
+from ..templates import template_of
+from ..trainers import R1SFTTrainer
 from ..trainers.budget import BUDGET_KEY, TimeBudgetCallback, budget_of
+from ..trainers.hub import hub_callbacks
 from ..trainers.run import STAGE_FILE
 from .recipe import Recipe, parse_stage
-from .rejection_sampling import DATA_FILE, build_sampled_set
+from .training import run_training_stage, stage_evaluator
 
 __all__ = ["TRACES_DIR", "check_recipe", "check_student", "count_parameters", "is_dense", "main"]
 
@@ -81,7 +85,7 @@ def check_student(student: Any, teacher_parameters: int | None, da: DistillArgum
     return sizes
 
 
-def _generate_traces(args: Recipe, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
+def _generate_traces(task: TaskArguments, da: DistillArguments, out: Path, seed: int) -> tuple[str, dict]:
     """The teacher's verified answers as an SFT set, built by rejection sampling's own code; resumable by shard."""
     rs = RejectionSamplingArguments.from_sampling(
         da.trace_sampling(seed),
@@ -91,7 +95,7 @@ def _generate_traces(args: Recipe, da: DistillArguments, out: Path, seed: int) -
         # Distillation learns reasoning only; the teacher's general skills came from its own SFT data.
         non_reasoning_ratio=0.0,
     )
-    stats = build_sampled_set(args, rs)
+    stats = build_sampled_set(task, rs, make_sampler(task, rs), close_sampler=True)
     # A resumed run samples only the shards the killed one had not finished; the seconds spent on the others are
     # carried in a file beside them, so the budget counts the whole generation once.
     spent_file = Path(rs.output_dir) / "generation_seconds.json"
@@ -108,12 +112,12 @@ def _stage_eval(path: str | None) -> dict[str, Any]:
     return json.loads(file.read_text()) if path and file.exists() else {}
 
 
-def _on_policy_prompts(args: Recipe, da: DistillArguments) -> Dataset:
+def _on_policy_prompts(task: TaskArguments, da: DistillArguments) -> Dataset:
     """The first `trace_prompts` training prompts as the student is asked them, in TRL's `prompt` column."""
-    template = template_of(args)
-    rows = load_prompts(args, "train")
+    template = template_of(task)
+    rows = load_prompts(task, "train")
     rows = rows.select(range(min(da.trace_prompts, len(rows))))
-    ask = template.as_conversation if args.chat_format else template.format_prompt
+    ask = template.as_conversation if task.chat_format else template.format_prompt
     return Dataset.from_list([{"prompt": ask(r["prompt"], r.get("lang"))} for r in rows])
 
 
@@ -170,54 +174,47 @@ def _make_trainer(
 
 def check_recipe(recipe: Recipe) -> None:
     """The distill stage's cross-field rules; the run and `--dry-run` both call this (through `parse_stage`)."""
-    check_lora_eval(recipe, recipe.part(R1ModelConfig))
+    check_lora_eval(recipe, recipe.model)
 
 
 def main(argv: Sequence[str], stage: str = "distill") -> dict:
     started = time.time()
-    script_args = parse_stage(stage, argv)
-    da, training_args = script_args.part(DistillArguments), script_args.part(R1SFTConfig)
-    model_args = script_args.part(R1ModelConfig)
+    recipe = parse_stage(stage, argv)
+    task, da, training_args, model_args = recipe.task, recipe.distill, recipe.train, recipe.model
     out = Path(training_args.output_dir)
-    remote = training_args.trust_remote_code
+
+    # ---- The student, checked before any trace is generated: a wrong student should fail in seconds, not after.
     teacher_parameters = None
     if da.teacher_model_name_or_path:
-        teacher_parameters = count_parameters(da.teacher_model_name_or_path, remote)
-    # The student is checked before any trace is generated: a wrong student should fail in seconds, not after.
+        teacher_parameters = count_parameters(da.teacher_model_name_or_path, training_args.trust_remote_code)
     peft_config = lora_config(model_args)
     model, tokenizer = load_trainable(model_args, training_args)
     sizes = check_student(model, teacher_parameters, da)
     # Built before traces and training: an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
-    evaluator = None
-    if script_args.eval_after_training:
-        evaluator = make_evaluator(
-            script_args,
-            tokenizer,
-            chat=script_args.chat_format,
-            model_dir=training_args.output_dir,
-            trust_remote_code=remote,
-        )
-    callbacks, extra = [], {}
-    if script_args.has("time_budget_of") and script_args.time_budget_of:
-        budget = budget_of(script_args.time_budget_of)
+    evaluator = stage_evaluator(recipe, tokenizer, chat=task.chat_format)
+    callbacks, extra = hub_callbacks(recipe.hub, training_args), {}
+    if recipe.has("time_budget_of") and recipe.budget.time_budget_of:
+        budget = budget_of(recipe.budget.time_budget_of)
         callbacks.append(TimeBudgetCallback(budget))
         extra["time_budget_seconds"] = budget
+
+    # ---- What the student learns from: the teacher's verified traces, or prompts for on-policy distillation.
     trace_stats: dict[str, Any] = {}
     if da.distill_method == "on_policy":
-        train = _on_policy_prompts(script_args, da)
+        train = _on_policy_prompts(task, da)
         logger.info("distill: on-policy from %d prompts into a student of %s", len(train), sizes)
     else:
         if da.traces_dataset:
             data_path = da.traces_dataset
         else:
-            data_path, trace_stats = _generate_traces(script_args, da, out, training_args.seed)
-        train = load_sft_data(data_path, script_args.dataset_train_split)
+            data_path, trace_stats = _generate_traces(task, da, out, training_args.seed)
+        train = load_sft_data(data_path, task.dataset_train_split)
         if len(train) == 0:
             raise ValueError(f"distill: no trace survived the filters in {data_path}; check the teacher's eval")
         logger.info("distill: %d traces from %s into a student of %s", len(train), data_path, sizes)
+
+    # ---- Training and the stage's record, with the teacher's and the student base's figures beside it.
     trainer = _make_trainer(da, model, tokenizer, training_args, train, peft_config, callbacks)
-    # Measured as the entry's train_seconds is, so the budget's training share is that same figure.
-    trained = train_resumable(trainer)
     teacher_eval = _stage_eval(da.teacher_model_name_or_path)
     base_eval = _stage_eval(model_args.model_name_or_path)
     extra.update(
@@ -226,22 +223,13 @@ def main(argv: Sequence[str], stage: str = "distill") -> dict:
             "distill_method": da.distill_method,
             "num_train_examples": len(train),
             "traces": trace_stats,
-            # Trace generation counts against distillation: the RL-only student gets this much time in all.
-            BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1),
             "teacher_pass@1": teacher_eval.get("pass@1"),
             "teacher_accuracy_lenient": teacher_eval.get("accuracy_lenient"),
             "student_base_accuracy_lenient": base_eval.get("accuracy_lenient"),
             "student_base_pass@1": base_eval.get("pass@1"),
         }
     )
-
-    return finish_stage(
-        trainer,
-        stage,
-        evaluator,
-        script_args.report_path,
-        started,
-        extra=extra,
-        merge_lora=model_args.merge_lora,
-        script_args=script_args,
-    )
+    # Trace generation counts against distillation: the RL-only student gets this much time in all. Training is
+    # measured as the entry's train_seconds is, so the budget's training share is that same figure.
+    spent = lambda trained: {BUDGET_KEY: round(trace_stats.get("generation_seconds", 0.0) + trained, 1)}
+    return run_training_stage(trainer, recipe, stage, evaluator, started, extra=extra, after_training=spent)

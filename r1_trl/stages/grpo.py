@@ -11,18 +11,18 @@ from pathlib import Path
 
 from accelerate import PartialState
 
-from ..configs import R1GRPOConfig, R1ModelConfig
-from ..configs.filter import PromptFilterArguments
 from ..data import load_prompts
-from ..evaluation.evaluator import check_lora_eval, make_evaluator, make_general_scorer, template_of
+from ..data.pass_rate import filter_by_pass_rate
+from ..evaluation.evaluator import check_lora_eval, make_general_scorer
 from ..models import load_trainable, lora_config
 from ..report import update_report
 from ..rewards import check_reward_name
-from ..trainers import R1GRPOTrainer, finish_stage, train_resumable
+from ..templates import template_of
+from ..trainers import R1GRPOTrainer
 from ..trainers.budget import TimeBudgetCallback, budget_of
 from ..trainers.hub import hub_callbacks
-from .filter_prompts import filter_by_pass_rate
 from .recipe import Recipe, parse_stage
+from .training import run_training_stage, stage_evaluator
 
 __all__ = ["FILTERED_SUFFIX", "LC_REWARD", "NO_LC_SUFFIX", "apply_stage_options", "check_recipe", "run_grpo"]
 
@@ -39,32 +39,31 @@ def apply_stage_options(
     """Everything that rewrites a GRPO recipe, in one step that `parse_stage` runs before `check_recipe`: a
     comparison stage's options (the stage table's `options`) and the switch that drops the language-consistency
     reward, each with the `output_dir` suffix that keeps a comparison from overwriting its base run."""
-    training_args = recipe.part(R1GRPOConfig)
     if filter_prompts:
-        _bind_filter(recipe, training_args)
+        _bind_filter(recipe)
     if use_language_consistency is False and recipe.has("use_language_consistency"):
         # The stage is the comparison: it overrides its base recipe's switch, but not an explicit flag.
-        if "use_language_consistency" in recipe.cli and recipe.use_language_consistency:
+        if "use_language_consistency" in recipe.cli and recipe.language.use_language_consistency:
             raise ValueError(
                 f"{recipe.stage} runs without the language-consistency reward; --use_language_consistency true "
                 "contradicts it (run reasoning_rl for the run with it)"
             )
-        recipe.use_language_consistency = False
+        recipe.language.use_language_consistency = False
     if _without_lc(recipe):
-        _drop_lc_reward(recipe, training_args)
+        _drop_lc_reward(recipe)
 
 
 def check_recipe(recipe: Recipe) -> None:
     """The GRPO stages' cross-field rules, changing nothing; the run and `--dry-run` both call this (through
     `parse_stage`), after `apply_stage_options`."""
-    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
-    for name in recipe.reward_funcs:
+    training_args, model_args, rewards = recipe.train, recipe.model, recipe.rewards
+    for name in rewards.reward_funcs:
         check_reward_name(name)
     weights = training_args.reward_weights
-    if weights is not None and len(weights) != len(recipe.reward_funcs):
+    if weights is not None and len(weights) != len(rewards.reward_funcs):
         raise ValueError(
-            f"reward_weights has {len(weights)} values for {len(recipe.reward_funcs)} reward_funcs "
-            f"{recipe.reward_funcs}"
+            f"reward_weights has {len(weights)} values for {len(rewards.reward_funcs)} reward_funcs "
+            f"{rewards.reward_funcs}"
         )
     check_lora_eval(recipe, model_args)
     if model_args.use_peft and training_args.sync_ref_model and training_args.beta != 0.0:
@@ -72,24 +71,25 @@ def check_recipe(recipe: Recipe) -> None:
             "use_peft needs sync_ref_model: false: with LoRA the reference is the base with the adapter off, and "
             "TRL cannot sync it"
         )
-    if recipe.general_eval_prompts and not (
-        recipe.helpfulness_model_name_or_path or recipe.harmlessness_model_name_or_path
+    if recipe.evaluation.general_eval_prompts and not (
+        rewards.helpfulness_model_name_or_path or rewards.harmlessness_model_name_or_path
     ):
         raise ValueError(
             "general_eval_prompts needs helpfulness_model_name_or_path or harmlessness_model_name_or_path"
         )
 
 
-def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
+def _drop_lc_reward(recipe: Recipe) -> None:
     """The comparison run: remove the language-consistency reward (and its entries in the per-reward lists), and
     write to `<output_dir>_no_lc` (unless `--output_dir` says otherwise) so it never overwrites the run with LC."""
-    names = list(recipe.reward_funcs)
+    rewards, training_args = recipe.rewards, recipe.train
+    names = list(rewards.reward_funcs)
     if LC_REWARD in names:
         i = names.index(LC_REWARD)
         drop = lambda values: None if values is None else [*values[:i], *values[i + 1 :]]
-        recipe.reward_funcs = drop(names)
-        recipe.reward_tasks = drop(recipe.reward_tasks)
-        recipe.reward_start_steps = drop(recipe.reward_start_steps)
+        rewards.reward_funcs = drop(names)
+        rewards.reward_tasks = drop(rewards.reward_tasks)
+        rewards.reward_start_steps = drop(rewards.reward_start_steps)
         training_args.reward_weights = drop(training_args.reward_weights)
     out = Path(training_args.output_dir)
     # The recipe's folder is the run with LC; a folder given on the command line is the user's choice.
@@ -98,20 +98,21 @@ def _drop_lc_reward(recipe: Recipe, training_args: R1GRPOConfig) -> None:
         logger.info("without the language-consistency reward: writing to %s", training_args.output_dir)
 
 
-def _bind_filter(recipe: Recipe, training_args: R1GRPOConfig) -> None:
+def _bind_filter(recipe: Recipe) -> None:
     """The filtered comparison: the switch on, and `<output_dir>_filtered` (unless `--output_dir` says otherwise)
     so it never overwrites the unfiltered run of the same recipe."""
-    if "filter_prompts" in recipe.cli and not recipe.filter_prompts:
+    settings, training_args = recipe.prompt_filter, recipe.train
+    if "filter_prompts" in recipe.cli and not settings.filter_prompts:
         raise ValueError(f"{recipe.stage} filters its prompts; --filter_prompts false contradicts it")
-    recipe.filter_prompts = True
+    settings.filter_prompts = True
     out = Path(training_args.output_dir)
     if "output_dir" not in recipe.cli and not out.name.endswith(FILTERED_SUFFIX):
         training_args.output_dir = str(out.with_name(out.name + FILTERED_SUFFIX))
 
 
-def _filtered_prompts(recipe: Recipe, training_args: R1GRPOConfig, model_args: R1ModelConfig):
+def _filtered_prompts(recipe: Recipe):
     """The training prompts the start model solves sometimes but not always, as GRPO will sample them."""
-    settings = recipe.part(PromptFilterArguments)
+    settings, training_args, model_args = recipe.prompt_filter, recipe.train, recipe.model
     spec = settings.filter_sampling(
         model_args.model_name_or_path,
         training_args.temperature,
@@ -123,11 +124,11 @@ def _filtered_prompts(recipe: Recipe, training_args: R1GRPOConfig, model_args: R
     out = settings.filter_dir or str(Path(training_args.output_dir) / "filtered_prompts")
     # Rank 0 samples and writes the shards; the other ranks then find every shard finished and only read them.
     with PartialState().main_process_first():
-        return filter_by_pass_rate(recipe, settings, spec, out)
+        return filter_by_pass_rate(recipe.task, settings, spec, out)
 
 
 def _without_lc(recipe: Recipe) -> bool:
-    return recipe.has("use_language_consistency") and not recipe.use_language_consistency
+    return recipe.has("use_language_consistency") and not recipe.language.use_language_consistency
 
 
 def recorded_name(recipe: Recipe) -> str:
@@ -144,71 +145,58 @@ def run_grpo(
     filter_prompts: bool | None = None,
 ) -> dict:
     started = time.time()
+    # ---- The recipe: parsed, the stage's options applied, checked (`parse_stage` -> `apply_stage_options`,
+    # `check_recipe` above).
     recipe = parse_stage(stage, argv)
-    training_args, model_args = recipe.part(R1GRPOConfig), recipe.part(R1ModelConfig)
+    task, rewards, training_args, model_args = recipe.task, recipe.rewards, recipe.train, recipe.model
     stage = recorded_name(recipe)
     extra = {}
-    # Before the trainable model is loaded: the sampling copy is freed before the training copy takes memory.
-    if recipe.has("filter_prompts") and recipe.filter_prompts:
-        train, extra["prompt_filter"] = _filtered_prompts(recipe, training_args, model_args)
+
+    # ---- The prompts. Filtered before the trainable model is loaded: the sampling copy is freed first.
+    if recipe.has("filter_prompts") and recipe.prompt_filter.filter_prompts:
+        train, extra["prompt_filter"] = _filtered_prompts(recipe)
     else:
-        train = load_prompts(recipe, "train")
-    peft_config = lora_config(model_args)
-    model, tokenizer = load_trainable(model_args, training_args)
+        train = load_prompts(task, "train")
     # TRL evaluates during training when the recipe asks for it (open-r1's do_eval/eval_strategy): on the held-out
     # prompts, so the recipe's request is honoured rather than refused deep inside the Trainer.
-    eval_dataset = load_prompts(recipe, "test") if training_args.eval_strategy != "no" else None
-    callbacks = hub_callbacks(recipe, training_args)
-    budget_dir = recipe.time_budget_of if recipe.has("time_budget_of") else None
+    eval_dataset = load_prompts(task, "test") if training_args.eval_strategy != "no" else None
+
+    # ---- The model, the callbacks and the trainer.
+    peft_config = lora_config(model_args)
+    model, tokenizer = load_trainable(model_args, training_args)
+    callbacks = hub_callbacks(recipe.hub, training_args)
+    budget_dir = recipe.budget.time_budget_of if recipe.has("time_budget_of") else None
     if budget_dir:
         budget = budget_of(budget_dir)
         callbacks.append(TimeBudgetCallback(budget))
         extra["time_budget_seconds"] = budget
     trainer = R1GRPOTrainer(
         model=model,
-        reward_funcs=recipe.reward_funcs,
+        reward_funcs=rewards.reward_funcs,
         args=training_args,
         train_dataset=train,
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
-        template=template_of(recipe),
-        chat=recipe.chat_format,
-        reward_params=recipe.reward_params(training_args.max_completion_length, recipe.reward_timeout_s),
-        reward_tasks=recipe.reward_tasks,
-        reward_start_steps=recipe.reward_start_steps,
-        max_reward_failure_share=recipe.max_reward_failure_share,
+        template=template_of(task),
+        chat=task.chat_format,
+        reward_params=rewards.reward_params(training_args.max_completion_length, task.reward_timeout_s),
+        reward_tasks=rewards.reward_tasks,
+        reward_start_steps=rewards.reward_start_steps,
+        max_reward_failure_share=rewards.max_reward_failure_share,
         callbacks=callbacks,
         peft_config=peft_config,
     )
-    general = make_general_scorer(recipe, tokenizer, chat=recipe.chat_format, prefix=trainer.prefix)
-    # Built before training so that an evaluation that cannot run (eval_backend vllm without vLLM) fails now.
-    evaluator = None
-    if recipe.eval_after_training:
-        evaluator = make_evaluator(
-            recipe,
-            tokenizer,
-            chat=recipe.chat_format,
-            prefix=trainer.prefix,
-            general=general,
-            model_dir=training_args.output_dir,
-            trust_remote_code=training_args.trust_remote_code,
-        )
-    if general is not None and recipe.eval_after_training:
+
+    # ---- Evaluation, training, the stage's record.
+    general = make_general_scorer(recipe, tokenizer, chat=task.chat_format, prefix=trainer.prefix)
+    evaluator = stage_evaluator(recipe, tokenizer, chat=task.chat_format, prefix=trainer.prefix, general=general)
+    if general is not None and evaluator is not None:
         # The start model on the same held-out general prompts: the reward-model scores must rise from here.
         extra["general_before"] = general(trainer.model)
-    train_resumable(trainer)
-    entry = finish_stage(
-        trainer,
-        stage,
-        evaluator,
-        recipe.report_path,
-        started,
-        extra=extra,
-        merge_lora=model_args.merge_lora,
-        script_args=recipe,
-    )
-    if budget_dir and recipe.report_path and trainer.accelerator.is_main_process:
-        _record_comparison(recipe.report_path, budget_dir, entry)
+    entry = run_training_stage(trainer, recipe, stage, evaluator, started, extra=extra)
+    report_path = recipe.report.report_path
+    if budget_dir and report_path and trainer.accelerator.is_main_process:
+        _record_comparison(report_path, budget_dir, entry)
     return entry
 
 

@@ -19,8 +19,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
+from transformers import TrainingArguments
 from trl import TrlParser
 
+from .. import configs
 from ..files import first_line
 
 __all__ = ["Recipe", "parse_any_recipe", "parse_stage", "read_yaml_mapping", "stage_fields", "stage_help"]
@@ -43,28 +45,82 @@ def read_yaml_mapping(path: str | os.PathLike, what: str = "recipe") -> dict[str
 
 
 class Recipe:
-    """The parsed groups of one stage's recipe. Reading a field finds the group that holds it; a field that no group
-    of this stage has is an AttributeError naming the stage, never a silent default."""
+    """The parsed groups of one stage's recipe, read by name: `recipe.task`, `recipe.rewards`, `recipe.train`,
+    `recipe.model`, ... each typed as its dataclass; a group this stage does not parse is a ValueError naming the
+    stage. A stage rewrites a field on its group (`recipe.rewards.reward_funcs = ...`), so the owner is visible.
+
+    Reading a field on the recipe itself (`recipe.output_dir`) finds the group that holds it, read-only: a shortcut
+    for tests and interactive use, and for the functions that take any object with a task's and an evaluation's
+    fields (`load_prompts`, `make_evaluator`). A field no group of this stage has is an AttributeError."""
 
     def __init__(self, stage: str, parts: Sequence[Any], explicit: set[str], cli: set[str] = frozenset()):
-        object.__setattr__(self, "stage", stage)
-        object.__setattr__(self, "parts", tuple(parts))
+        self.stage = stage
+        self.parts = tuple(parts)
         # Field name -> the group holding it, first group first, built once: fields are read on every access.
-        owners: dict[str, Any] = {}
+        self._owners: dict[str, Any] = {}
         for part in reversed(self.parts):
-            owners.update({f.name: part for f in dataclasses.fields(part)})
-        object.__setattr__(self, "_owners", owners)
+            self._owners.update({f.name: part for f in dataclasses.fields(part)})
         # Keys the recipe file or the command line set, as opposed to defaults; `cli` those of the command line.
-        object.__setattr__(self, "explicit", frozenset(explicit))
-        object.__setattr__(self, "cli", frozenset(cli))
+        self.explicit = frozenset(explicit)
+        self.cli = frozenset(cli)
 
-    def _owner(self, name: str) -> Any:
-        return self._owners.get(name)
+    @property
+    def task(self) -> configs.TaskArguments:
+        return self.part(configs.TaskArguments)
+
+    @property
+    def evaluation(self) -> configs.EvalArguments:
+        return self.part(configs.EvalArguments)
+
+    @property
+    def report(self) -> configs.ReportArguments:
+        return self.part(configs.ReportArguments)
+
+    @property
+    def hub(self) -> configs.HubArguments:
+        return self.part(configs.HubArguments)
+
+    @property
+    def rewards(self) -> configs.RewardArguments:
+        return self.part(configs.RewardArguments)
+
+    @property
+    def prompt_filter(self) -> configs.PromptFilterArguments:
+        return self.part(configs.PromptFilterArguments)
+
+    @property
+    def language(self) -> configs.LanguageSwitchArguments:
+        return self.part(configs.LanguageSwitchArguments)
+
+    @property
+    def budget(self) -> configs.BudgetArguments:
+        return self.part(configs.BudgetArguments)
+
+    @property
+    def sft_data(self) -> configs.SFTDataArguments:
+        return self.part(configs.SFTDataArguments)
+
+    @property
+    def base(self) -> configs.BaseModelArguments:
+        return self.part(configs.BaseModelArguments)
+
+    @property
+    def distill(self) -> configs.DistillArguments:
+        return self.part(configs.DistillArguments)
+
+    @property
+    def model(self) -> configs.R1ModelConfig:
+        return self.part(configs.R1ModelConfig)
+
+    @property
+    def train(self) -> configs.R1GRPOConfig | configs.R1SFTConfig | configs.R1RewardConfig:
+        """The stage's `TrainingArguments` (GRPO, SFT or reward-model config)."""
+        return self.part(TrainingArguments)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # a half-built copy (copy, pickle) has no `_owners` yet; never recurse for it
             raise AttributeError(name)
-        owner = self._owner(name)
+        owner = self._owners.get(name)
         if owner is not None:
             return getattr(owner, name)
         for part in self.parts:  # methods of a group, e.g. RewardArguments.reward_params
@@ -72,14 +128,8 @@ class Recipe:
                 return getattr(part, name)
         raise AttributeError(f"stage {self.stage!r} has no recipe field {name!r}")
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        owner = self._owner(name)
-        if owner is None:
-            raise AttributeError(f"stage {self.stage!r} has no recipe field {name!r}")
-        setattr(owner, name, value)
-
     def has(self, name: str) -> bool:
-        return self._owner(name) is not None
+        return name in self._owners
 
     def part(self, cls: type) -> Any:
         """The group of type `cls` (or a subclass); ValueError when this stage does not parse one."""
@@ -93,7 +143,6 @@ class Recipe:
 
 
 def _group_types(stage: str) -> tuple[type, ...]:
-    from .. import configs
     from . import STAGES
 
     return tuple(getattr(configs, name) for name in STAGES[stage].groups)
