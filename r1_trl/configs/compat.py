@@ -30,19 +30,16 @@ IGNORED = {
     "overwrite_hub_revision": "r1-trl pushes only after the stage is saved and evaluated, without deleting",
     "dataset_num_proc_grpo": "not used by TRL 1.16",
 }
-# Code-execution reward settings: meaningless without those rewards, which r1-trl does not ship (the reward names
-# themselves are refused).
-CODE_REWARD_KEYS = (
-    "code_language",
-    "code_eval_test_batch_size",
-    "code_eval_scoring_mode",
-    "parallel_code_exec_per_proc",
-    "e2b_router_url",
-    "morph_router_url",
-    "code_provider",
-    "ioi_provider",
-    "enforce_same_language",
-)
+# open-r1's code-reward settings that have no meaning for the local sandbox, and why. The others
+# (code_provider, parallel_code_exec_per_proc, code_eval_scoring_mode, enforce_same_language) are reward fields.
+CODE_REWARD_KEYS = {
+    "code_language": "it sets code_format's block language; the code rewards read each row's own language",
+    "code_eval_test_batch_size": "the local sandbox runs parallel_code_exec_per_proc tests at once and stops at the "
+    "first failure where the score is already known",
+    "e2b_router_url": "r1-trl runs code in its local sandbox, not E2B",
+    "morph_router_url": "r1-trl runs code in its local sandbox, not Morph",
+    "ioi_provider": "ioi_code needs IOI's graders and is not supported",
+}
 # open-r1's W&B fields are environment variables for wandb.
 WANDB_ENV = {"wandb_entity": "WANDB_ENTITY", "wandb_project": "WANDB_PROJECT", "wandb_run_group": "WANDB_RUN_GROUP"}
 
@@ -69,11 +66,9 @@ def adapt_open_r1_keys(config: dict[str, Any], known: set[str]) -> dict[str, Any
         if key in config:
             logger.warning("recipe key %r (open-r1) is ignored: %s", key, why)
             config.pop(key)
-    for key in CODE_REWARD_KEYS:
-        if key in config:
-            logger.warning(
-                "recipe key %r (open-r1) is ignored: it configures code-execution rewards (out of scope)", key
-            )
+    for key, why in CODE_REWARD_KEYS.items():
+        if key in config and key not in known:
+            logger.warning("recipe key %r (open-r1) is ignored: %s", key, why)
             config.pop(key)
     for key, var in WANDB_ENV.items():
         if key in config:

@@ -162,6 +162,33 @@ class RewardArguments:
     harmlessness_model_name_or_path: str | None = field(
         default=None, metadata={"help": "harmlessness: reward model scoring the whole response (path or Hub id)."}
     )
+    code_provider: str = field(
+        default="local",
+        metadata={"help": "code, binary_code, cf_code: where programs run; `local`, r1-trl's bubblewrap sandbox."},
+    )
+    code_time_limit_s: float = field(
+        default=5.0,
+        metadata={"help": "code, binary_code: wall clock per test, seconds (cf_code: a row's own time_limit)."},
+    )
+    code_memory_limit_mb: int = field(
+        default=512,
+        metadata={"help": "code, binary_code: address space per test, MiB (cf_code: a row's own memory_limit)."},
+    )
+    parallel_code_exec_per_proc: int = field(
+        default=2, metadata={"help": "code rewards: tests run at once per training process (about one per core)."}
+    )
+    code_eval_scoring_mode: str = field(
+        default="weighted_sum",
+        metadata={"help": "cf_code: `pass_fail`, `partial` (share passed) or `weighted_sum` (pass_fail + 0.1 partial)."},
+    )
+    enforce_same_language: bool = field(
+        default=False, metadata={"help": "code, binary_code: refuse a batch whose rows mix languages."}
+    )
+    code_unsupported_language: str = field(
+        default="none",
+        metadata={"help": "code rewards: a row in a language the sandbox does not run scores None (`none`) or fails "
+        "the step (`error`). The sandbox runs python and cpp."},
+    )
     reward_tasks: list[str] | None = field(
         default=None,
         metadata={
@@ -199,9 +226,29 @@ class RewardArguments:
         "reward_model_scope",
         "helpfulness_model_name_or_path",
         "harmlessness_model_name_or_path",
+        "code_provider",
+        "code_time_limit_s",
+        "code_memory_limit_mb",
+        "parallel_code_exec_per_proc",
+        "code_eval_scoring_mode",
+        "enforce_same_language",
+        "code_unsupported_language",
     )
 
     def __post_init__(self):
+        if self.code_provider != "local":
+            raise ValueError(
+                f"code_provider {self.code_provider!r} is a cloud service; r1-trl runs code in its local sandbox "
+                "(code_provider: local)"
+            )
+        if self.code_eval_scoring_mode not in ("pass_fail", "partial", "weighted_sum"):
+            raise ValueError(
+                f"code_eval_scoring_mode must be pass_fail, partial or weighted_sum, got {self.code_eval_scoring_mode!r}"
+            )
+        if self.code_unsupported_language not in ("none", "error"):
+            raise ValueError(f"code_unsupported_language must be none or error, got {self.code_unsupported_language!r}")
+        if not (self.code_time_limit_s > 0 and self.code_memory_limit_mb > 0 and self.parallel_code_exec_per_proc > 0):
+            raise ValueError("code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive")
         if self.repetition_max_penalty > 0:
             raise ValueError(
                 f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"

@@ -25,8 +25,10 @@ What still differs from open-r1, each on purpose:
   and a policy learns to exploit that.
 - `get_repetition_penalty_reward(language="zh")` segments with jieba as open-r1 does, but where jieba is not
   installed it splits into single ideographs (logging one warning) instead of refusing to build.
-- The rewards that execute completions' code (`code`, `binary_code`, `ioi_code`, `cf_code`) need a sandbox service
-  that r1-trl does not ship: `get_reward_funcs` refuses them by name. An unknown name raises ValueError, not KeyError.
+- The rewards that execute completions' code (`code`, `binary_code`, `cf_code`) run in r1-trl's local sandbox
+  (`rewards/code_exec.py`), not E2B, Morph or Piston; outputs must match line for line (open-r1 zips the lines, so a
+  program that prints only the first line of a longer answer passes there). `ioi_code`, which needs IOI's graders,
+  is refused by name. An unknown name raises ValueError, not KeyError.
 - No reward raises on a completion or prints: symbolic checks run under a time bound in a helper process, so they
   also work off the main thread, and one that overruns or fails counts as wrong (and is logged). Completions may be
   strings or conversations, whose last assistant message is scored; open-r1 reads a conversation's first message.
@@ -72,13 +74,15 @@ __all__ = [
 # r1-trl's own default adds Chinese markers, which open-r1 does not count.
 OPEN_R1_STEP_MARKERS = ("Step {n}:", "^{n}.", "\n-", "\n*", "First,", "Second,", "Next,", "Finally,")
 
-# open-r1's registry names for the rewards that run the completion's code, and where they run it.
+# open-r1's registry names for the rewards that run the completion's code: where open-r1 runs them. r1-trl runs
+# all but `ioi_code` in its local sandbox.
 CODE_EXECUTION_REWARDS = {
-    "code": "E2B/Morph/local",
-    "binary_code": "E2B/Morph/local",
+    "code": "E2B/Morph",
+    "binary_code": "E2B/Morph",
     "ioi_code": "Piston/Morph",
     "cf_code": "Piston",
 }
+UNSUPPORTED_CODE_REWARDS = ("ioi_code",)
 
 
 @dataclass
@@ -101,6 +105,12 @@ class OpenR1ScriptArguments:
     repetition_n_grams: int = field(default=3, metadata={"help": "repetition_penalty: n-gram size."})
     repetition_max_penalty: float = field(default=-1.0, metadata={"help": "repetition_penalty: penalty (<= 0)."})
     code_language: str = field(default="python", metadata={"help": "code_format: the code block's language."})
+    parallel_code_exec_per_proc: int = field(default=2, metadata={"help": "code rewards: tests run at once."})
+    code_provider: str = field(default="local", metadata={"help": "code rewards: `local`, r1-trl's sandbox."})
+    enforce_same_language: bool = field(default=False, metadata={"help": "code: refuse rows mixing languages."})
+    code_eval_scoring_mode: str = field(
+        default="weighted_sum", metadata={"help": "cf_code: pass_fail, partial or weighted_sum."}
+    )
     max_completion_len: int = field(default=16384, metadata={"help": "soft_overlong_punishment: L_max (tokens)."})
     soft_punish_cache: int = field(default=4096, metadata={"help": "soft_overlong_punishment: ramp (tokens)."})
 
@@ -314,7 +324,17 @@ OPEN_R1_REWARDS: dict[str, Any] = {
         max_completion_len=p["max_completion_len"], soft_punish_cache=p["soft_punish_cache"]
     ),
     "language_consistency": lambda p: language_consistency_reward,
+    "code": lambda p: _code_reward("code", p),
+    "binary_code": lambda p: _code_reward("binary_code", p),
+    "cf_code": lambda p: _code_reward("cf_code", p),
 }
+
+
+def _code_reward(name: str, p: dict[str, Any]) -> Reward:
+    # r1-trl's registry builds them from the same open-r1 field names (and the sandbox's own limits).
+    from .registry import get_reward_func
+
+    return get_reward_func(name, **p)
 
 
 def get_reward_funcs(script_args: Any, **params: Any) -> list[Any]:
@@ -323,7 +343,7 @@ def get_reward_funcs(script_args: Any, **params: Any) -> list[Any]:
     `script_args` is open-r1's script-arguments object (anything with `reward_funcs` and open-r1's reward parameter
     attributes, such as `GRPOScriptArguments` here or there), or a list of names with the parameters as keywords
     (`cosine_max_len=...`, `repetition_n_grams=...`). Parameters not given take open-r1's defaults; keywords override
-    the object's attributes. The code-execution rewards are refused with the reason.
+    the object's attributes. The code-execution rewards run in the local sandbox; `ioi_code` is refused.
     """
     if isinstance(script_args, list | tuple):
         names = list(script_args)
@@ -337,10 +357,10 @@ def get_reward_funcs(script_args: Any, **params: Any) -> list[Any]:
             f"got {type(script_args).__name__}"
         )
     for name in names:
-        if name in CODE_EXECUTION_REWARDS:
+        if name in UNSUPPORTED_CODE_REWARDS:
             raise ValueError(
-                f"open-r1 reward {name!r} executes code in a sandbox ({CODE_EXECUTION_REWARDS[name]}), which r1-trl "
-                "does not ship; out of scope"
+                f"open-r1 reward {name!r} executes code in a sandbox ({CODE_EXECUTION_REWARDS[name]}) with IOI's "
+                "graders, which r1-trl does not run; out of scope"
             )
         if name not in OPEN_R1_REWARDS:
             raise ValueError(f"unknown open-r1 reward {name!r}; known: {', '.join(sorted(OPEN_R1_REWARDS))}")

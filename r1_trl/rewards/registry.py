@@ -140,6 +140,35 @@ def _named_reward_model(name: str, scope: str, field: str) -> Callable[..., Rewa
     return factory
 
 
+def _code_execution(kind: str) -> Callable[..., RewardFunc]:
+    """open-r1's `code`, `binary_code` and `cf_code`, run in the local sandbox (`rewards/code_exec.py`)."""
+
+    def factory(
+        code_provider: str = "local",
+        code_time_limit_s: float = 5.0,
+        code_memory_limit_mb: int = 512,
+        parallel_code_exec_per_proc: int = 2,
+        code_eval_scoring_mode: str = "weighted_sum",
+        enforce_same_language: bool = False,
+        code_unsupported_language: str = "none",
+    ):
+        from .code_exec import CodeforcesReward, CodeReward
+
+        sandbox = {
+            "time_limit_s": code_time_limit_s,
+            "memory_limit_mb": code_memory_limit_mb,
+            "workers": parallel_code_exec_per_proc,
+            "unsupported_language": code_unsupported_language,
+            "code_provider": code_provider,
+        }
+        if kind == "cf_code":
+            return CodeforcesReward(scoring_mode=code_eval_scoring_mode, **sandbox)
+        return CodeReward(binary=kind == "binary_code", enforce_same_language=enforce_same_language, **sandbox)
+
+    factory.__name__ = f"_{kind}"
+    return factory
+
+
 # Factories, not instances: each trainer gets rewards built with its own template's response format and params.
 REWARDS: dict[str, Callable[..., RewardFunc]] = {
     "accuracy": _accuracy,
@@ -157,6 +186,10 @@ REWARDS: dict[str, Callable[..., RewardFunc]] = {
     # response, so nothing harmful can hide in the reasoning (DeepSeek-R1, all-scenarios RL).
     "helpfulness": _named_reward_model("helpfulness", "summary", "helpfulness_model_name_or_path"),
     "harmlessness": _named_reward_model("harmlessness", "full", "harmlessness_model_name_or_path"),
+    # open-r1's code-execution rewards, in r1-trl's local sandbox.
+    "code": _code_execution("code"),
+    "binary_code": _code_execution("binary_code"),
+    "cf_code": _code_execution("cf_code"),
 }
 
 _DOTTED_HINT = "or a dotted import path like my_pkg.rewards.fn"
@@ -165,6 +198,7 @@ _DOTTED_HINT = "or a dotted import path like my_pkg.rewards.fn"
 _RENAMED = {
     "format_lenient": "`format_lenient` was renamed: `format` now accepts any whitespace; `format_strict` wants "
     "newlines",
+    "ioi_code": "open-r1's `ioi_code` needs IOI's graders (Piston/Morph), which r1-trl does not run: not supported",
 }
 
 

@@ -156,7 +156,9 @@ def run_grpo(
     if recipe.has("filter_prompts") and recipe.prompt_filter.filter_prompts:
         train, extra["prompt_filter"] = _filtered_prompts(recipe)
     else:
-        train = load_prompts(task, "train")
+        # Only the prompt is the stage's own need: each reward's columns (`solution`, `verification_info`, ...) are
+        # checked by the trainer, naming the reward.
+        train = load_prompts(task, "train", required=("prompt",))
     # TRL evaluates during training when the recipe asks for it (open-r1's do_eval/eval_strategy): on the held-out
     # prompts, so the recipe's request is honoured rather than refused deep inside the Trainer.
     eval_dataset = load_prompts(task, "test") if training_args.eval_strategy != "no" else None
