@@ -22,7 +22,7 @@ needs_sandbox = pytest.mark.skipif(SANDBOX_ERROR is not None, reason=f"sandbox u
 DOUBLE = "```python\nn = int(input())\nprint(n * 2)\nprint(n * 3)\n```"
 WRONG = "```python\nn = int(input())\nprint(n * 2)\nprint(n * 4)\n```"
 FIRST_LINE_ONLY = "```python\nn = int(input())\nprint(n * 2)\n```"
-CPP = "```cpp\n#include <iostream>\nint main(){long n; std::cin>>n; std::cout<<n*2<<\"\\n\"<<n*3<<\"\\n\";}\n```"
+CPP = '```cpp\n#include <iostream>\nint main(){long n; std::cin>>n; std::cout<<n*2<<"\\n"<<n*3<<"\\n";}\n```'
 TESTS = [{"input": "2\n", "output": "4\n6\n"}, {"input": "5\n", "output": "10\n15"}]
 
 
@@ -128,3 +128,78 @@ def test_extract_code_takes_the_last_block_of_the_language():
     text = "```python\nprint(1)\n```\nthen\n```python\nprint(2)\n```\n```cpp\nint x;\n```"
     assert extract_code(text) == "print(2)\n" and extract_code(text, "cpp") == "int x;\n"
     assert extract_code("```\nprint(1)\n```") == ""
+
+
+@needs_sandbox
+def test_grpo_trains_a_tiny_model_on_the_three_code_rewards(tmp_path, tiny_tokenizer):
+    """Each whole code block is one added token, and sampling is restricted to them (`suppress_tokens`), so an
+    untrained model writes programs: right, wrong or none. The rewards differ inside a group, the sandbox judges
+    every block, and the weights move."""
+    import torch
+    import yaml
+
+    from r1_trl.cli import main
+    from r1_trl.models import build_model
+
+    blocks = [DOUBLE, WRONG, FIRST_LINE_ONLY, CPP]
+    tokenizer = copy_tokenizer(tiny_tokenizer, tmp_path / "tok")
+    tokenizer.add_tokens(blocks)
+    model = build_model("tiny-moe", tokenizer, seed=0)
+    model_dir = tmp_path / "model"
+    model.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    keep = set(tokenizer.convert_tokens_to_ids(blocks)) | {tokenizer.eos_token_id}
+    suppress = [i for i in range(len(tokenizer)) if i not in keep]
+    rows = [
+        {
+            "prompt": f"Read n; print 2n and 3n. ({i})",
+            "verification_info": info("cpp" if i % 2 else "python"),
+            "official_tests": TESTS,
+            "time_limit": 2.0,
+            "memory_limit": 256,
+            "language": "cpp" if i % 2 else "python",
+        }
+        for i in range(8)
+    ]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    recipe = {
+        "model_name_or_path": str(model_dir),
+        "dataset_name": str(tmp_path / "data"),
+        "template": "plain",
+        "output_dir": str(tmp_path / "out"),
+        "bf16": False,
+        "reward_funcs": ["code", "binary_code", "cf_code"],
+        "code_time_limit_s": 2.0,
+        "per_device_train_batch_size": 8,
+        "num_generations": 4,
+        "max_completion_length": 3,
+        "generation_kwargs": {"suppress_tokens": suppress},
+        "max_steps": 2,
+        "learning_rate": 0.05,
+        "logging_steps": 1,
+        "report_to": "none",
+        "save_strategy": "no",
+        "eval_after_training": False,
+    }
+    path = tmp_path / "code.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    assert main(["r1_zero", "--config", str(path)]) == 0
+    history = json.loads((tmp_path / "out" / "stage.json").read_text())["history"]
+    for name in ("code_reward", "binary_code_reward", "cf_code_reward"):
+        means = history[f"rewards/{name}/mean"]
+        assert len(means) == 2 and all(m is not None for m in means), name
+    # Right and wrong programs were both sampled: a batch mean strictly between 0 and 1.
+    assert any(0 < m < 1 for m in history["rewards/code_reward/mean"])
+    trained = build_model("tiny-moe", tokenizer, seed=0).__class__.from_pretrained(tmp_path / "out")
+    changed = [
+        name
+        for (name, before), after in zip(model.state_dict().items(), trained.state_dict().values(), strict=True)
+        if not torch.equal(before, after)
+    ]
+    assert changed
+
+
+def copy_tokenizer(tokenizer, path):
+    tokenizer.save_pretrained(path)
+    return type(tokenizer).from_pretrained(path)

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1] / "r1_trl"
 
 # Lowest first. The same list, with what each layer is for, is in docs/code-map.md.
 LAYERS = [
-    {"files", "templates", "vllm_platform", "configs"},
+    {"files", "templates", "vllm_platform", "configs", "sandbox"},
     {"generation", "models", "report"},
     {"rewards"},
     {"data"},

@@ -32,6 +32,11 @@ OPEN_R1_DEFAULTS = {
     "code_language": "python",
     "max_completion_len": 16384,
     "soft_punish_cache": 4096,
+    "parallel_code_exec_per_proc": 2,
+    # open-r1's default is "e2b"; r1-trl runs code only in its local sandbox.
+    "code_provider": "local",
+    "enforce_same_language": False,
+    "code_eval_scoring_mode": "weighted_sum",
 }
 ALL_NAMES = [
     "accuracy",
@@ -229,7 +234,7 @@ def test_get_reward_funcs_by_names_and_params():
         o.get_reward_funcs(42)
 
 
-@pytest.mark.parametrize("name", ["code", "binary_code", "ioi_code", "cf_code"])
+@pytest.mark.parametrize("name", ["ioi_code"])
 def test_code_execution_rewards_are_out_of_scope(name):
     with pytest.raises(ValueError, match=f"open-r1 reward '{name}' executes code in a sandbox") as excinfo:
         o.get_reward_funcs(o.GRPOScriptArguments(dataset_name="dummy", reward_funcs=["accuracy", name]))
@@ -239,7 +244,9 @@ def test_code_execution_rewards_are_out_of_scope(name):
 
 
 def test_unknown_reward_name():
-    with pytest.raises(ValueError, match="unknown open-r1 reward 'acc'; known: accuracy, code_format") as excinfo:
+    with pytest.raises(
+        ValueError, match="unknown open-r1 reward 'acc'; known: accuracy, binary_code, cf_code, code, code_format"
+    ) as excinfo:
         o.get_reward_funcs(["acc"])
     one_line(excinfo)
 

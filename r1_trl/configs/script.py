@@ -179,15 +179,19 @@ class RewardArguments:
     )
     code_eval_scoring_mode: str = field(
         default="weighted_sum",
-        metadata={"help": "cf_code: `pass_fail`, `partial` (share passed) or `weighted_sum` (pass_fail + 0.1 partial)."},
+        metadata={
+            "help": "cf_code: `pass_fail`, `partial` (share passed) or `weighted_sum` (pass_fail + 0.1 partial)."
+        },
     )
     enforce_same_language: bool = field(
         default=False, metadata={"help": "code, binary_code: refuse a batch whose rows mix languages."}
     )
     code_unsupported_language: str = field(
         default="none",
-        metadata={"help": "code rewards: a row in a language the sandbox does not run scores None (`none`) or fails "
-        "the step (`error`). The sandbox runs python and cpp."},
+        metadata={
+            "help": "code rewards: a row in a language the sandbox does not run scores None (`none`) or fails "
+            "the step (`error`). The sandbox runs python and cpp."
+        },
     )
     reward_tasks: list[str] | None = field(
         default=None,
@@ -246,9 +250,13 @@ class RewardArguments:
                 f"code_eval_scoring_mode must be pass_fail, partial or weighted_sum, got {self.code_eval_scoring_mode!r}"
             )
         if self.code_unsupported_language not in ("none", "error"):
-            raise ValueError(f"code_unsupported_language must be none or error, got {self.code_unsupported_language!r}")
+            raise ValueError(
+                f"code_unsupported_language must be none or error, got {self.code_unsupported_language!r}"
+            )
         if not (self.code_time_limit_s > 0 and self.code_memory_limit_mb > 0 and self.parallel_code_exec_per_proc > 0):
-            raise ValueError("code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive")
+            raise ValueError(
+                "code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive"
+            )
         if self.repetition_max_penalty > 0:
             raise ValueError(
                 f"repetition_max_penalty must be <= 0 (it is a penalty), got {self.repetition_max_penalty}"
