@@ -245,17 +245,15 @@ class RewardArguments:
                 f"code_provider {self.code_provider!r} is a cloud service; r1-trl runs code in its local sandbox "
                 "(code_provider: local)"
             )
-        if self.code_eval_scoring_mode not in ("pass_fail", "partial", "weighted_sum"):
+        mode, unsupported = self.code_eval_scoring_mode, self.code_unsupported_language
+        if mode not in ("pass_fail", "partial", "weighted_sum"):
+            raise ValueError(f"code_eval_scoring_mode must be pass_fail, partial or weighted_sum, got {mode!r}")
+        if unsupported not in ("none", "error"):
+            raise ValueError(f"code_unsupported_language must be none or error, got {unsupported!r}")
+        limits = (self.code_time_limit_s, self.code_memory_limit_mb, self.parallel_code_exec_per_proc)
+        if not all(v > 0 for v in limits):
             raise ValueError(
-                f"code_eval_scoring_mode must be pass_fail, partial or weighted_sum, got {self.code_eval_scoring_mode!r}"
-            )
-        if self.code_unsupported_language not in ("none", "error"):
-            raise ValueError(
-                f"code_unsupported_language must be none or error, got {self.code_unsupported_language!r}"
-            )
-        if not (self.code_time_limit_s > 0 and self.code_memory_limit_mb > 0 and self.parallel_code_exec_per_proc > 0):
-            raise ValueError(
-                "code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive"
+                f"code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive, got {limits}"
             )
         if self.repetition_max_penalty > 0:
             raise ValueError(
