@@ -253,7 +253,7 @@ class RewardArguments:
         limits = (self.code_time_limit_s, self.code_memory_limit_mb, self.parallel_code_exec_per_proc)
         if not all(v > 0 for v in limits):
             raise ValueError(
-                f"code_time_limit_s, code_memory_limit_mb and parallel_code_exec_per_proc must be positive, got {limits}"
+                f"code_time_limit_s, code_memory_limit_mb, parallel_code_exec_per_proc must be positive: {limits}"
             )
         if self.repetition_max_penalty > 0:
             raise ValueError(
