@@ -87,8 +87,9 @@ def results_dir(model: str) -> Path:
     return model_eval_dir(model) / "benchmarks"
 
 
-def _producer(bench: Benchmark, model: Any, tokenizer: Any, settings: BenchmarkSettings):
+def _producer(bench: Benchmark, model: Any, tokenizer: Any, settings: BenchmarkSettings, sandbox: Any = None):
     mc = bench.answer_type == "multiple_choice"
+    code = bench.answer_type == "code"
 
     def produce(jobs: list[dict], shard: int) -> list[dict]:
         problems = [Problem(j["index"], j["question"], j["gold"], tuple(j["options"])) for j in jobs]
@@ -97,9 +98,14 @@ def _producer(bench: Benchmark, model: Any, tokenizer: Any, settings: BenchmarkS
         groups = sample_completions(model, tokenizer, asked, sampling, desc=f"{bench.name} shard {shard}")
         rows = []
         for problem, group in zip(problems, groups, strict=True):
-            answers, correct = score_samples(bench, problem.gold, [c.text for c in group], len(problem.options))
-            vote = majority(answers, math=not mc)
-            right = vote is not None and (vote == problem.gold if mc else bool(answers_match(problem.gold, vote)))
+            texts = [c.text for c in group]
+            answers, correct = score_samples(bench, problem.gold, texts, len(problem.options), sandbox=sandbox)
+            if code:
+                # Programs do not vote: the problem counts for pass@k when some sample passes every test.
+                vote, right = None, any(correct)
+            else:
+                vote = majority(answers, math=not mc)
+                right = vote is not None and (vote == problem.gold if mc else bool(answers_match(problem.gold, vote)))
             samples = [
                 {"text": c.text, "num_tokens": c.num_tokens, "truncated": c.truncated, "answer": a, "correct": ok}
                 for c, a, ok in zip(group, answers, correct, strict=True)
@@ -135,7 +141,10 @@ def run_benchmark(
     # As the manifest stores it (tuples become lists), so a resume compares like with like.
     decisive = json.loads(json.dumps(decisive))
     shard_dir = out / f"{bench.name}.shards"
-    produce = _producer(bench, model, tokenizer, settings)
+    sandbox = _code_sandbox(bench)
+    if sandbox is not None:
+        decisive["sandbox"] = asdict(sandbox.limits)
+    produce = _producer(bench, model, tokenizer, settings, sandbox)
     rows, info = build_row_shards(
         shard_dir, _SHARD_NAME, jobs, produce, settings.shard_size, decisive, rank=rank, world=world
     )
@@ -144,13 +153,19 @@ def run_benchmark(
         if rank != 0:
             return None
         rows, info = build_row_shards(shard_dir, _SHARD_NAME, jobs, produce, settings.shard_size, decisive)
-    metrics = summarize_benchmark(rows)
+    metrics = summarize_benchmark(rows, code=sandbox is not None)
     result = {
         "benchmark": bench.name,
         "model": model_name,
         "dataset": {"id": bench.dataset, "config": bench.config, "split": bench.split},
         "metrics": metrics,
-        "settings": {**asdict(settings), "instruction": bench.instruction, "answer_type": bench.answer_type},
+        "settings": {
+            **asdict(settings),
+            "instruction": bench.instruction,
+            "answer_type": bench.answer_type,
+            # The limits every program ran under, so a pass rate is read with them.
+            **({"sandbox": asdict(sandbox.limits)} if sandbox is not None else {}),
+        },
         "shards": info,
         "seconds": round(time.time() - started, 1),
     }
@@ -180,8 +195,22 @@ def run_benchmark(
     return result
 
 
+def _code_sandbox(bench: Benchmark) -> Any:
+    """The sandbox a code benchmark's programs run in (None for other benchmarks); one that cannot start is the
+    benchmark's one-line error, never a pass rate of 0."""
+    if bench.answer_type != "code":
+        return None
+    from ..sandbox import Sandbox, SandboxUnavailable
+
+    try:
+        return Sandbox()
+    except SandboxUnavailable as err:
+        raise ValueError(f"benchmark {bench.name}: the code sandbox cannot start: {err}") from None
+
+
 def _cons_key(metrics: dict[str, Any]) -> str:
-    return next(k for k in metrics if k.startswith("cons@"))
+    # cons@k, or pass@k for a code benchmark (pass@1 itself when k is 1).
+    return next((k for k in metrics if k.startswith("cons@") or (k.startswith("pass@") and k != "pass@1")), "pass@1")
 
 
 def to_markdown(result: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ benchmark too (`benchmark_from_dataset`), as is a local `.jsonl`/`.json`/`.parqu
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from ..files import is_data_file, load_data
 __all__ = [
     "ANSWER_TYPES",
     "BENCHMARKS",
+    "BUILTIN_CODE",
+    "CODE_INSTRUCTION",
     "LETTERS",
     "MATH_INSTRUCTION",
     "MC_INSTRUCTION",
@@ -34,7 +37,14 @@ MC_INSTRUCTION = (
     "Reason step by step, then give the letter of the correct option within \\boxed{} on the last line, for "
     "example \\boxed{A}."
 )
-ANSWER_TYPES = ("math", "multiple_choice")
+CODE_INSTRUCTION = (
+    "Write a complete Python 3 program that reads standard input and writes standard output. Put the whole "
+    "program in one ```python code block."
+)
+ANSWER_TYPES = ("math", "multiple_choice", "code")
+# r1-trl's own stdin/stdout problems with reference solutions; the tests were made by running each reference in the
+# sandbox (benchmarks/build_code_problems.py).
+BUILTIN_CODE = str(Path(__file__).parent / "code_problems.jsonl")
 LETTERS = "ABCDEFGHIJ"
 
 
@@ -44,7 +54,9 @@ class Benchmark:
 
     `answer_type` `math` compares the last `\\boxed{}` with the gold answer by math-verify (numbers exactly);
     `multiple_choice` shows the correct option (`answer` column) among the `distractors` columns in an order
-    shuffled per problem and seed, and compares letters.
+    shuffled per problem and seed, and compares letters. `code` runs the last ```` ```python ```` block in the local
+    sandbox on the `answer` column's stdin/stdout tests (`[{"input", "output"}]`, or its JSON), on the host's side
+    of the comparison; a sample is right when every test passes.
     """
 
     name: str
@@ -88,6 +100,17 @@ BENCHMARKS: dict[str, Benchmark] = {
         distractors=("Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"),
         instruction=MC_INSTRUCTION,
         k=8,
+    ),
+    "r1_code": Benchmark(
+        "r1_code",
+        BUILTIN_CODE,
+        "train",
+        "prompt",
+        "tests",
+        answer_type="code",
+        instruction=CODE_INSTRUCTION,
+        k=4,
+        max_new_tokens=2048,
     ),
 }
 
@@ -159,6 +182,11 @@ def load_problems(bench: Benchmark, path: str | None = None, limit: int | None =
         if bench.answer_type == "multiple_choice":
             options, gold = _shuffled(bench, row, i, seed)
             problems.append(Problem(i, _mc_text(str(row[bench.question]), options), gold, options))
+        elif bench.answer_type == "code":
+            # The tests stay on the host as the gold: the sandboxed program never sees them.
+            tests = row[bench.answer]
+            gold = tests if isinstance(tests, str) else json.dumps(tests)
+            problems.append(Problem(i, str(row[bench.question]).strip(), gold))
         else:
             problems.append(Problem(i, str(row[bench.question]).strip(), str(row[bench.answer]).strip()))
     if not problems:

@@ -3,6 +3,7 @@ the majority vote and the summary figures (pass@1, cons@k, length, truncation)."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -59,8 +60,18 @@ def majority(answers: Sequence[str | None], math: bool = True, timeout_s: float 
     return max(clusters, key=len)[0]
 
 
-def score_samples(bench: Benchmark, gold: str, texts: Sequence[str], num_options: int = 0, timeout_s: float = 5.0):
-    """(answers, correct) for one problem's samples."""
+def score_samples(
+    bench: Benchmark,
+    gold: str,
+    texts: Sequence[str],
+    num_options: int = 0,
+    timeout_s: float = 5.0,
+    sandbox: Any = None,
+):
+    """(answers, correct) for one problem's samples; a `code` benchmark's answers are the programs, judged by
+    `sandbox` (an `r1_trl.sandbox.Sandbox`) on the tests in `gold`."""
+    if bench.answer_type == "code":
+        return _score_programs(gold, texts, sandbox)
     if bench.answer_type == "multiple_choice":
         answers = [extract_choice(t, num_options) for t in texts]
         return answers, [a == gold for a in answers]
@@ -68,9 +79,22 @@ def score_samples(bench: Benchmark, gold: str, texts: Sequence[str], num_options
     return answers, [a is not None and bool(answers_match(gold, a, timeout_s)) for a in answers]
 
 
-def summarize_benchmark(rows: list[dict[str, Any]], timeout_s: float = 5.0) -> dict[str, Any]:
+def _score_programs(gold: str, texts: Sequence[str], sandbox: Any) -> tuple[list[str | None], list[bool]]:
+    from ..rewards.code_exec import extract_code
+
+    tests = json.loads(gold)
+    inputs, outputs = [str(t["input"]) for t in tests], [str(t["output"]) for t in tests]
+    answers = [extract_code(t, "python") or None for t in texts]
+    correct = [
+        a is not None and sandbox.check(a, "python", inputs, outputs, stop_on_failure=True).all_passed for a in answers
+    ]
+    return answers, correct
+
+
+def summarize_benchmark(rows: list[dict[str, Any]], timeout_s: float = 5.0, code: bool = False) -> dict[str, Any]:
     """pass@1 (mean correctness over a problem's k samples, averaged over problems), cons@k (the majority answer is
-    right), the share of samples with an answer, mean length in tokens and the truncation rate."""
+    right; for `code`, pass@k: some sample passes every test), the share of samples with an answer, mean length in
+    tokens and the truncation rate."""
     if not rows:
         raise ValueError("benchmark: no scored problems")
     samples = [s for r in rows for s in r["samples"]]
@@ -78,7 +102,7 @@ def summarize_benchmark(rows: list[dict[str, Any]], timeout_s: float = 5.0) -> d
     lengths = [s["num_tokens"] for s in samples]
     return {
         "pass@1": round(sum(sum(s["correct"] for s in r["samples"]) / len(r["samples"]) for r in rows) / len(rows), 4),
-        f"cons@{max(k)}": round(sum(bool(r["majority_correct"]) for r in rows) / len(rows), 4),
+        f"{'pass' if code else 'cons'}@{max(k)}": round(sum(bool(r["majority_correct"]) for r in rows) / len(rows), 4),
         "answered_rate": round(sum(s["answer"] is not None for s in samples) / len(samples), 4),
         "mean_length": round(sum(lengths) / len(lengths), 1),
         "max_length": max(lengths),
