@@ -41,7 +41,7 @@ def test_gold_scores_one_wrong_scores_zero_and_the_first_line_alone_fails(code):
     scores = code(completions, verification_info=[info()] * 4)
     # open-r1 zips the output lines, so FIRST_LINE_ONLY would pass there.
     assert scores == [1.0, 0.0, 0.0, 0.0]
-    assert code.__name__ == "code_reward"
+    assert code.__name__ == "code"
 
 
 @needs_sandbox
@@ -49,7 +49,7 @@ def test_partial_credit_binary_and_a_row_without_tests(code):
     one_right = [{"input": "2\n", "output": "4\n6\n"}, {"input": "5\n", "output": "0\n"}]
     assert code([DOUBLE], verification_info=[info(tests=one_right)]) == [0.5]
     binary = get_reward_func("binary_code", code_time_limit_s=2.0)
-    assert binary.__name__ == "binary_code_reward"
+    assert binary.__name__ == "binary_code"
     assert binary([DOUBLE, DOUBLE], verification_info=[info(), info(tests=one_right)]) == [1.0, 0.0]
     assert code([DOUBLE], verification_info=[info(tests=[])]) == [None]
 
@@ -82,7 +82,7 @@ def test_cf_code_scoring_modes_follow_open_r1():
     completions = [DOUBLE, "```python\nprint(4)\nprint(6)\n```", "nothing", "```cpp\nint main( {\n```"]
     rows["language"] = ["python", "python", "python", "cpp"]
     weighted = get_reward_func("cf_code")
-    assert weighted.__name__ == "cf_code_reward"
+    assert weighted.__name__ == "cf_code"
     assert weighted(completions, **rows) == [pytest.approx(1.1), pytest.approx(0.05), -1.0, -0.1]
     partial = get_reward_func("cf_code", code_eval_scoring_mode="partial")
     assert partial(completions[:2], **{k: v[:2] for k, v in rows.items()}) == [1.0, 0.5]
@@ -186,11 +186,11 @@ def test_grpo_trains_a_tiny_model_on_the_three_code_rewards(tmp_path, tiny_token
     path.write_text(yaml.safe_dump(recipe))
     assert main(["r1_zero", "--config", str(path)]) == 0
     history = json.loads((tmp_path / "out" / "stage.json").read_text())["history"]
-    for name in ("code_reward", "binary_code_reward", "cf_code_reward"):
+    for name in ("code", "binary_code", "cf_code"):
         means = history[f"rewards/{name}/mean"]
         assert len(means) == 2 and all(m is not None for m in means), name
     # Right and wrong programs were both sampled: a batch mean strictly between 0 and 1.
-    assert any(0 < m < 1 for m in history["rewards/code_reward/mean"])
+    assert any(0 < m < 1 for m in history["rewards/code/mean"])
     trained = build_model("tiny-moe", tokenizer, seed=0).__class__.from_pretrained(tmp_path / "out")
     changed = [
         name

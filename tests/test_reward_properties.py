@@ -57,6 +57,9 @@ def test_reward_never_raises_on_hostile_text(name, rewards):
             lang=["en", "zh"],
             prompts=["What is 2 + 3 * 4?", "2 + 3 * 4 等於多少?"],
             completion_ids=[list(range(len(text) % 97)), list(range(20))],
+            # The code rewards' columns (the others ignore them): one stdin/stdout test per row.
+            verification_info=[{"language": "python", "test_cases": [{"input": "", "output": "14"}]}] * 2,
+            official_tests=[[{"input": "", "output": "14"}]] * 2,
         )
         assert len(out) == 2
         assert all(v is None or (isinstance(v, float) and math.isfinite(v)) for v in out), out

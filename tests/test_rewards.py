@@ -100,7 +100,8 @@ def test_registry():
     assert funcs[0].timeout_s == 2.0
     assert get_reward_func("tests.conftest.length_reward")(["abc"]) == [0.06]
     assert isinstance(get_reward_func("r1_trl.rewards.format.FormatReward"), FormatReward)
-    with pytest.raises(ValueError, match="unknown reward 'acc'; known rewards: accuracy, cosine, format, "):
+    known = "known rewards: accuracy, binary_code, cf_code, code, cosine, format, "
+    with pytest.raises(ValueError, match=f"unknown reward 'acc'; {known}"):
         get_reward_func("acc")
     with pytest.raises(ValueError, match="cannot import reward 'no_such_pkg.fn'"):
         get_reward_func("no_such_pkg.fn")
@@ -139,6 +140,9 @@ def test_every_registered_reward_builds_from_recipe_params_and_pickles(tiny_rewa
         assert reward.__name__ == name
         again = pickle.loads(pickle.dumps(reward))
         kwargs = {"solution": ["14"], "lang": ["zh"], "prompts": ["2 + 3 * 4 等於多少?"], "completion_ids": [[1] * 30]}
+        # The code rewards' columns (the others ignore them).
+        kwargs |= {"verification_info": [{"test_cases": [{"input": "", "output": "14"}]}]}
+        kwargs |= {"official_tests": [[{"input": "", "output": "14"}]]}
         assert again([SEED_GOOD], **kwargs) == reward([SEED_GOOD], **kwargs)
     assert get_reward_func("cosine", **params).max_len == 64
     assert get_reward_func("repetition_penalty", **params).ngram_size == 2

@@ -110,7 +110,6 @@ BENCHMARKS: dict[str, Benchmark] = {
         answer_type="code",
         instruction=CODE_INSTRUCTION,
         k=4,
-        max_new_tokens=2048,
     ),
 }
 

@@ -120,13 +120,15 @@ class CodeReward(_SandboxedReward):
     stopping at the first failure). None for a row without tests or, by default, in a language the sandbox does not
     run."""
 
+    name = "code"
     required_columns = ("verification_info",)
 
     def __init__(self, binary: bool = False, enforce_same_language: bool = False, **sandbox: Any) -> None:
-        self.name = "binary_code_reward" if binary else "code_reward"
         self.binary = binary
         self.enforce_same_language = enforce_same_language
         super().__init__(**sandbox)
+        if binary:
+            self.__name__ = "binary_code"
 
     def __call__(self, completions: list[Any], **kwargs: Any) -> list[float | None]:
         self.check_columns(kwargs)
@@ -159,7 +161,7 @@ class CodeforcesReward(_SandboxedReward):
     """open-r1's `cf_code_reward` on its Codeforces rows, locally: each problem's own time and memory limits (the
     recipe's when a row has none), `pass_fail` stopping at the first failed test."""
 
-    name = "cf_code_reward"
+    name = "cf_code"
     required_columns = ("official_tests",)
 
     def __init__(self, scoring_mode: str = "weighted_sum", **sandbox: Any) -> None:

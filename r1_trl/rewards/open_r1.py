@@ -334,7 +334,7 @@ def _code_reward(name: str, p: dict[str, Any]) -> Reward:
     # r1-trl's registry builds them from the same open-r1 field names (and the sandbox's own limits).
     from .registry import get_reward_func
 
-    return get_reward_func(name, **p)
+    return _named(get_reward_func(name, **p), f"{name}_reward")
 
 
 def get_reward_funcs(script_args: Any, **params: Any) -> list[Any]:
