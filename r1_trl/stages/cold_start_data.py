@@ -191,12 +191,12 @@ def _jobs(rows: list[dict], cs: ColdStartArguments) -> dict[str, list[dict]]:
 
 def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
     started = time.time()
-    args = parse_stage(stage, argv)
-    cs = args.part(ColdStartArguments)
+    recipe = parse_stage(stage, argv)
+    cs = recipe.part(ColdStartArguments)
     out = Path(cs.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rows = list(load_prompts(args, "train"))
-    producers = _producers(args, cs)
+    rows = list(load_prompts(recipe.task, "train"))
+    producers = _producers(recipe.task, cs)
     collected: list[ColdStartExample] = []
     for method, jobs in _jobs(rows, cs).items():
         collected += build_resumable(out / "shards", method, jobs, producers[method], cs.shard_size)
@@ -227,8 +227,8 @@ def main(argv: Sequence[str], stage: str = "cold_start_data") -> dict:
         len(collected),
         json.dumps(entry["mix"], ensure_ascii=False),
     )
-    if args.report_path:
-        update_report(args.report_path, stage, entry)
+    if recipe.report.report_path:
+        update_report(recipe.report.report_path, stage, entry)
     if cs.hub_dataset_id:
         push_dataset(out / DATA_FILE, cs.hub_dataset_id)
     return entry
