@@ -6,7 +6,8 @@ without the training stack.
 
 from r1_trl.sandbox.compare import outputs_match
 from r1_trl.sandbox.limits import SandboxLimits
-from r1_trl.sandbox.runner import LANGUAGES, STATUSES, CheckResult, RunResult, Sandbox, SandboxUnavailable
+from r1_trl.sandbox.results import LANGUAGES, STATUSES, CheckResult, RunResult, SandboxUnavailable
+from r1_trl.sandbox.runner import Sandbox
 
 __all__ = [
     "LANGUAGES",

@@ -34,23 +34,13 @@ from pathlib import Path
 from r1_trl.sandbox.bwrap import LAUNCHER, bundled_bwrap, sandbox_argv, stage_bwrap, system_bwrap, traversal_blocker
 from r1_trl.sandbox.compare import outputs_match
 from r1_trl.sandbox.limits import SandboxLimits
+from r1_trl.sandbox.processes import drain, first_reason, kill_child
+from r1_trl.sandbox.results import LANGUAGES, CheckResult, RunResult, SandboxUnavailable
 
-__all__ = [
-    "GXX",
-    "LANGUAGES",
-    "PYTHON",
-    "SANDBOX_UID",
-    "STATUSES",
-    "CheckResult",
-    "RunResult",
-    "Sandbox",
-    "SandboxUnavailable",
-]
+__all__ = ["GXX", "PYTHON", "SANDBOX_UID", "Sandbox"]
 
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("python", "cpp")
-STATUSES = ("ok", "runtime_error", "timeout", "memory", "output_limit", "compile_error")
 # System tools, inside the sandbox's read-only /usr: a venv's interpreter may live where uid 65534 cannot go.
 PYTHON = "/usr/bin/python3"
 GXX = "/usr/bin/g++"
@@ -64,95 +54,11 @@ _CHILD_PID = re.compile(rb'"child-pid"\s*:\s*(\d+)')
 _MEMORY_MARKERS = (b"MemoryError", b"std::bad_alloc")
 
 
-class SandboxUnavailable(RuntimeError):
-    """The sandbox cannot run programs here; the message is one line saying why."""
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """One run. `status` is one of STATUSES; `returncode` is None when the host killed the run."""
-
-    status: str
-    stdout: str
-    stderr: str
-    returncode: int | None
-    wall_s: float
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """A program judged on tests: `passed[i]` is None for a test not run because the result was already known."""
-
-    passed: tuple[bool | None, ...]
-    results: tuple[RunResult | None, ...]
-    compile_result: RunResult | None = None
-
-    @property
-    def compile_error(self) -> bool:
-        return self.compile_result is not None and self.compile_result.status == "compile_error"
-
-    @property
-    def all_passed(self) -> bool:
-        return all(p is True for p in self.passed)
-
-    @property
-    def fraction(self) -> float:
-        """Share of tests passed; a test not run counts as not passed."""
-        return sum(p is True for p in self.passed) / len(self.passed)
-
-
 @dataclass(frozen=True)
 class _Program:
     directory: Path
     command: tuple[str, ...]
     compile_result: RunResult | None
-
-
-def _reason(stderr: str) -> str:
-    """One line of a failure's stderr: bwrap's own message if any, else the last line (a traceback's exception)."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    own = [line for line in lines if line.startswith("bwrap:")]
-    return (own or lines[-1:] or ["(no message)"])[0]
-
-
-def _drain(fd: int) -> bytes:
-    """What is already in a pipe, without waiting for its writers."""
-    os.set_blocking(fd, False)
-    data = b""
-    try:
-        while len(data) < _CHUNK and (chunk := os.read(fd, _CHUNK)):
-            data += chunk
-    except BlockingIOError:
-        pass
-    return data
-
-
-def _parent_of(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _kill_child(pid: int, parent: int) -> None:
-    """SIGKILL `pid` if it is still `parent`'s child. The pidfd is opened before the check, so a pid recycled after
-    the check cannot be hit; one recycled before it fails the check."""
-    try:
-        fd = os.pidfd_open(pid)
-    except OSError:
-        return
-    try:
-        if _parent_of(pid) == parent:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Sandbox:
@@ -217,7 +123,7 @@ class Sandbox:
         if result.status != "ok" or result.stdout != "42\n":
             raise SandboxUnavailable(
                 f"self-check: a trivial program ended {result.status} (exit {result.returncode}): "
-                f"{_reason(result.stderr)}"
+                f"{first_reason(result.stderr)}"
             )
 
     def close(self) -> None:
@@ -486,7 +392,7 @@ class _Run:
                 except ProcessLookupError:
                     pass
             proc.wait()
-            self.ready += _drain(self.ready_r)
+            self.ready += drain(self.ready_r)
             for fd in (self.ready_r, self.status_r):
                 os.close(fd)
             for stream in (proc.stdin, proc.stdout, proc.stderr):
@@ -502,7 +408,7 @@ class _Run:
         proc = self.proc
         init_pid = self._init_pid()
         if init_pid is not None:
-            _kill_child(init_pid, proc.pid)
+            kill_child(init_pid, proc.pid)
             try:
                 proc.wait(timeout=_REPORT_S)
                 return
@@ -521,7 +427,7 @@ class _Run:
             # The launcher never ran: bwrap failed, and its stderr says why.
             if self.timed_out:
                 raise SandboxUnavailable(f"bwrap did not start the program within {self.time_s:g} s")
-            raise SandboxUnavailable(f"bwrap could not build the sandbox: {_reason(err_text)}")
+            raise SandboxUnavailable(f"bwrap could not build the sandbox: {first_reason(err_text)}")
         killed = self.timed_out or self.over_limit
         returncode = None if killed else self.proc.returncode
         if self.over_limit:
