@@ -20,7 +20,7 @@ from typing import Any
 
 from datasets import Dataset
 
-from ..configs import RejectionSamplingArguments, SamplingSettings, TaskArguments
+from ..configs import SamplingSettings, TaskArguments
 from ..configs.filter import PromptFilterSettings
 from ..files import write_json, write_jsonl
 from ..rewards import get_reward_func
@@ -114,12 +114,8 @@ def filter_by_pass_rate(
     if settings.filter_num_prompts is not None:
         prompts = prompts.select(range(min(settings.filter_num_prompts, len(prompts))))
     jobs = prompt_jobs(prompts)
-    # Rejection sampling's sampler: the same prompts, prefixes, backends and per-shard seeds.
-    rs = RejectionSamplingArguments.from_sampling(
-        spec, output_dir=str(out), num_prompts=max(len(jobs), 1), non_reasoning_ratio=0.0
-    )
     own_sampler = sampler is None
-    sampler = sampler or make_sampler(args, rs)
+    sampler = sampler or make_sampler(args, spec)
     decisive = {
         "model": spec.model,
         "k": spec.n,

@@ -15,7 +15,7 @@ from typing import Any
 
 from accelerate.utils.memory import clear_device_cache
 
-from ..configs import RejectionSamplingArguments, TaskArguments
+from ..configs import SamplingSettings, TaskArguments
 from ..generation import VllmEngine, import_vllm, sample_completions
 from ..templates import Template, chat_prefix, template_of
 from .shards import build_row_shards
@@ -36,11 +36,11 @@ class _Sampler:
     def __init__(
         self,
         args: TaskArguments,
-        rs: RejectionSamplingArguments,
+        spec: SamplingSettings,
         template: Template,
         load: Callable[[], tuple[Any, Any]],
     ):
-        self.args, self.rs, self.template, self.load = args, rs, template, load
+        self.args, self.spec, self.template, self.load = args, spec, template, load
         self.model = self.tokenizer = None
 
     def _prompt(self, row: dict) -> tuple[str | list[dict], str]:
@@ -54,7 +54,7 @@ class _Sampler:
         if self.model is None:
             self.model, self.tokenizer = self.load()
         prompts, prefixes = zip(*(self._prompt(r) for r in rows), strict=True)
-        settings = self.rs.sampling().for_shard(shard)
+        settings = self.spec.for_shard(shard)
         groups = sample_completions(self.model, self.tokenizer, list(prompts), settings, desc=f"shard {shard}")
         return [
             [{"text": prefix + c.text, "num_tokens": c.num_tokens, "truncated": c.truncated} for c in group]
@@ -68,32 +68,35 @@ class _Sampler:
         clear_device_cache(garbage_collection=True)
 
 
-def _load_transformers(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
+def _load_transformers(spec: SamplingSettings) -> Callable[[], tuple[Any, Any]]:
     def load() -> tuple[Any, Any]:
         from ..models import load_for_generation, load_tokenizer
 
-        tokenizer = load_tokenizer(rs.model_name_or_path, rs.trust_remote_code)
-        return load_for_generation(rs.model_name_or_path, rs.trust_remote_code), tokenizer
+        tokenizer = load_tokenizer(spec.model, spec.trust_remote_code)
+        return load_for_generation(spec.model, spec.trust_remote_code), tokenizer
 
     return load
 
 
-def _load_vllm(rs: RejectionSamplingArguments) -> Callable[[], tuple[Any, Any]]:
+def _load_vllm(spec: SamplingSettings) -> Callable[[], tuple[Any, Any]]:
     def load() -> tuple[Any, Any]:
-        engine = VllmEngine(rs.model_name_or_path, seed=rs.seed, trust_remote_code=rs.trust_remote_code)
+        engine = VllmEngine(spec.model, seed=spec.seed, trust_remote_code=spec.trust_remote_code)
         # vLLM's own tokenizer renders the prompts, so the prefilled prefix is read from the same rendering.
         return engine, engine.tokenizer
 
     return load
 
 
-def make_sampler(args: TaskArguments, rs: RejectionSamplingArguments) -> Sampler:
-    """The sampler for `rs.backend`; `vllm` fails here, before any work, when vLLM is not installed."""
+def make_sampler(args: TaskArguments, spec: SamplingSettings) -> Sampler:
+    """The sampler of `spec.model` through `spec.backend`, asking as the recipe's task asks (`args`: template, chat
+    format); `vllm` fails here, before any work, when vLLM is not installed."""
+    if spec.model is None:
+        raise ValueError("make_sampler: the sampling spec names no model")
     template = template_of(args)
-    if rs.backend == "vllm":
+    if spec.backend == "vllm":
         import_vllm("backend vllm")
-        return _Sampler(args, rs, template, _load_vllm(rs))
-    return _Sampler(args, rs, template, _load_transformers(rs))
+        return _Sampler(args, spec, template, _load_vllm(spec))
+    return _Sampler(args, spec, template, _load_transformers(spec))
 
 
 def prompt_jobs(prompts: Iterable[dict]) -> list[dict[str, Any]]:

@@ -95,7 +95,7 @@ def _generate_traces(task: TaskArguments, da: DistillArguments, out: Path, seed:
         # Distillation learns reasoning only; the teacher's general skills came from its own SFT data.
         non_reasoning_ratio=0.0,
     )
-    stats = build_sampled_set(task, rs, make_sampler(task, rs), close_sampler=True)
+    stats = build_sampled_set(task, rs, make_sampler(task, rs.sampling()), close_sampler=True)
     # A resumed run samples only the shards the killed one had not finished; the seconds spent on the others are
     # carried in a file beside them, so the budget counts the whole generation once.
     spent_file = Path(rs.output_dir) / "generation_seconds.json"

@@ -29,7 +29,9 @@ def main(argv: Sequence[str], sampler: Sampler | None = None, stage: str = "reje
     rs = recipe.part(RejectionSamplingArguments)
     # The finished marker goes first: a rerun killed before it rewrites the outputs must not look finished.
     (Path(rs.output_dir) / STAGE_FILE).unlink(missing_ok=True)
-    entry = build_sampled_set(recipe.task, rs, sampler or make_sampler(recipe.task, rs), close_sampler=sampler is None)
+    own = sampler is None
+    sampler = sampler or make_sampler(recipe.task, rs.sampling())
+    entry = build_sampled_set(recipe.task, rs, sampler, close_sampler=own)
     if recipe.report.report_path:
         update_report(recipe.report.report_path, stage, entry)
     if rs.hub_dataset_id:
