@@ -6,6 +6,7 @@ from .distill import DistillArguments
 from .filter import FilterPromptsArguments, PromptFilterArguments, PromptFilterSettings
 from .model import R1ModelConfig
 from .reward_model import R1RewardConfig, RewardModelArguments
+from .rewards import RewardArguments
 from .sampling import SamplingSettings
 from .script import (
     BACKENDS,
@@ -16,7 +17,6 @@ from .script import (
     LanguageSwitchArguments,
     R1ScriptArguments,
     ReportArguments,
-    RewardArguments,
     SFTDataArguments,
     TaskArguments,
     check_backend,
