@@ -142,8 +142,9 @@ def run_benchmark(
     decisive = json.loads(json.dumps(decisive))
     shard_dir = out / f"{bench.name}.shards"
     sandbox = _code_sandbox(bench)
-    if sandbox is not None:
-        decisive["sandbox"] = asdict(sandbox.limits)
+    # The limits every program ran under decide its results, and a pass rate is read with them.
+    limits = {"sandbox": asdict(sandbox.limits)} if sandbox is not None else {}
+    decisive.update(limits)
     produce = _producer(bench, model, tokenizer, settings, sandbox)
     rows, info = build_row_shards(
         shard_dir, _SHARD_NAME, jobs, produce, settings.shard_size, decisive, rank=rank, world=world
@@ -163,8 +164,7 @@ def run_benchmark(
             **asdict(settings),
             "instruction": bench.instruction,
             "answer_type": bench.answer_type,
-            # The limits every program ran under, so a pass rate is read with them.
-            **({"sandbox": asdict(sandbox.limits)} if sandbox is not None else {}),
+            **limits,
         },
         "shards": info,
         "seconds": round(time.time() - started, 1),

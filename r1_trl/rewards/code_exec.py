@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any, ClassVar
 
-from ..sandbox import LANGUAGES, Sandbox, SandboxLimits, SandboxUnavailable
+from ..sandbox import LANGUAGES, CheckResult, Sandbox, SandboxLimits, SandboxUnavailable
 from ._text import completion_text
 from .base import Reward, row_kwargs
 
@@ -111,7 +111,9 @@ class _SandboxedReward(Reward):
                 "(code_unsupported_language: none scores such rows None)"
             )
 
-    def judge(self, code: str, language: str, inputs: list[str], outputs: list[str], limits: SandboxLimits, stop):
+    def judge(
+        self, code: str, language: str, inputs: list[str], outputs: list[str], limits: SandboxLimits, stop: bool
+    ) -> CheckResult:
         return self.sandbox(limits).check(code, language, inputs, outputs, stop_on_failure=stop)
 
 
@@ -171,7 +173,6 @@ class CodeforcesReward(_SandboxedReward):
         super().__init__(**sandbox)
 
     def __call__(self, completions: list[Any], **kwargs: Any) -> list[float | None]:
-        self.check_columns(kwargs)
         self.check_languages(list(kwargs.get("language") or ["python"] * len(completions)))
         return super().__call__(completions, **kwargs)
 
